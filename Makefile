@@ -1,0 +1,74 @@
+# One Makefile; README.md lists the same commands. Every target sets up what it needs, idempotently.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV        := .venv
+RASA_VENV   := .venv-rasa
+PY          := $(VENV)/bin/python
+RASA        := $(RASA_VENV)/bin/rasa
+MODEL_DIR   ?= .cache/models/multilingual-e5-small
+RASA_MODEL  := models/ipgp.tar.gz
+BOT_FILES   := $(shell find bot -type f -name '*.yml' 2>/dev/null) config.yml domain.yml knowledge/userdict.txt
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export RASA_TELEMETRY_ENABLED := false
+export IPGP_MODEL_DIR ?= $(MODEL_DIR)
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: help setup run test eval bench lint index clean
+
+help:
+	@echo "make run    set up what is missing, start Rasa + action server + gateway (http://127.0.0.1:8000/)"
+	@echo "make test   set up what is missing, run every check (rasa data validate, pytest, rasa test stories)"
+	@echo "make eval   retrieval hit@k on the dev set and NLU cross-validation"
+	@echo "make bench  retrieval latency/memory benchmarks"
+
+# --- environments: rebuilt only when their lock file changes -------------------------------
+$(VENV)/.stamp: requirements/app.lock
+	rm -rf $(VENV)
+	"$$(scripts/find-python.sh 3.11 APP_PYTHON)" -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -r requirements/app.lock
+	touch $@
+
+$(RASA_VENV)/.stamp: requirements/rasa.lock
+	rm -rf $(RASA_VENV)
+	"$$(scripts/find-python.sh 3.10 RASA_PYTHON)" -m venv $(RASA_VENV)
+	$(RASA_VENV)/bin/pip install -q --upgrade pip
+	$(RASA_VENV)/bin/pip install -q -r requirements/rasa.lock
+	touch $@
+
+# --- built artefacts --------------------------------------------------------------------------
+$(MODEL_DIR)/ipgp-model.json: $(VENV)/.stamp retrieval/e5_model.py
+	$(PY) -m retrieval.e5_model --out $(MODEL_DIR)
+
+index: $(MODEL_DIR)/ipgp-model.json
+	$(PY) -m retrieval build
+
+$(RASA_MODEL): $(RASA_VENV)/.stamp $(BOT_FILES)
+	$(RASA) train --fixed-model-name ipgp --out models --config config.yml --domain domain.yml --data bot
+
+setup: $(VENV)/.stamp $(RASA_VENV)/.stamp index $(RASA_MODEL)
+
+# --- the two commands ---------------------------------------------------------------------------
+run: setup
+	$(PY) -m service.supervisor --model $(RASA_MODEL)
+
+test: setup
+	$(RASA) data validate --config config.yml --domain domain.yml --data bot
+	$(PY) -m pytest
+	$(RASA) test core --model $(RASA_MODEL) --stories tests/rasa --fail-on-prediction-errors --out results/core
+
+lint: $(VENV)/.stamp
+	$(VENV)/bin/ruff check retrieval actions service tests
+	$(VENV)/bin/mypy retrieval actions service
+
+eval: setup
+	$(PY) -m retrieval evaluate ../shared/eval/dev.jsonl
+	$(RASA) test nlu --config config.yml --nlu bot --cross-validation --folds 3 --out results/nlu
+
+bench: setup
+	$(PY) -m retrieval benchmark
+
+clean:
+	rm -rf $(VENV) $(RASA_VENV) .cache models results var

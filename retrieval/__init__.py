@@ -1,0 +1,1 @@
+"""Knowledge base loading and hybrid (BM25 + dense) Chinese retrieval."""

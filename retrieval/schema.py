@@ -1,0 +1,144 @@
+"""Pydantic models for the staff-owned knowledge base in `knowledge/` (the data contract)."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from enum import Enum
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+# Mainland landlines (021-35363288), mobiles and short national hotlines (12330, 12345).
+PHONE_PATTERN = re.compile(r"^(0\d{2,3}-\d{7,8}(-\d{1,6})?|1[3-9]\d{9}|123\d{2})$")
+
+
+class StationType(str, Enum):
+    """Fixed vocabulary of body types; the API uses the codes."""
+
+    trademark_station = "trademark_station"
+    copyright_station = "copyright_station"
+    service_center = "service_center"
+    protection_center = "protection_center"
+    mediation = "mediation"
+    court = "court"
+    tech_transfer = "tech_transfer"
+    overseas = "overseas"
+    regulator = "regulator"
+
+
+STATION_TYPE_LABELS: dict[StationType, str] = {
+    StationType.trademark_station: "商标品牌指导站",
+    StationType.copyright_station: "版权工作站",
+    StationType.service_center: "知识产权公共服务中心",
+    StationType.protection_center: "知识产权保护中心（杨浦分中心）",
+    StationType.mediation: "知识产权纠纷调解",
+    StationType.court: "法院知识产权庭",
+    StationType.tech_transfer: "技术转移与交易",
+    StationType.overseas: "海外维权援助",
+    StationType.regulator: "市场监管（知识产权执法）",
+}
+
+
+class Status(str, Enum):
+    current = "current"
+    historical = "historical"
+    unknown = "unknown"
+
+
+class Strict(BaseModel):
+    """Base: unknown fields are errors, so a typo in a data file never passes silently."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DocumentMeta(Strict):
+    """Front matter of a Markdown source document in knowledge/documents/."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    title: str = Field(min_length=1)
+    issuer: str = ""
+    number: str = ""  # document number, e.g. 杨府发〔2024〕4号
+    date: datetime.date | None = None  # annotated via the module: the field name shadows the type
+    source_url: str = ""
+    status: Status = Status.current
+
+
+class Document(Strict):
+    meta: DocumentMeta
+    body: str = Field(min_length=1)
+
+
+class Rule(Strict):
+    """One subsidy or financing rule; empty strings mean 'no source found'."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    title: str = Field(min_length=1)
+    category: str = Field(min_length=1)  # e.g. 专利资助, 质押融资, 专利保险, 政策背景
+    level: str = Field(min_length=1)  # 杨浦区 / 上海市 / 国家
+    eligible: str = ""
+    funded: str = ""
+    rate_and_cap: str = ""
+    period: str = ""
+    legal_basis: str = ""
+    how_to_apply: str = ""
+    notes: str = ""
+    source: str = Field(min_length=1)
+    source_url: str = ""
+    source_date: str = ""  # free form: 2022-03-03, 2021, 未注明
+    status: Status
+
+
+class Station(Strict):
+    """One service body; fields without a source stay empty."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    name: str = Field(min_length=1)
+    type: StationType
+    services: list[str] = Field(default_factory=list)
+    address: str = ""
+    phone: str = ""
+    hours: str = ""
+    streets: list[str] = Field(default_factory=list)  # canonical street names served
+    parks: list[str] = Field(default_factory=list)  # canonical park names served
+    whole_district: bool = False  # serves every street and park
+    source: str = ""
+    source_date: str = ""
+    verified: bool = False
+    demo: bool = False
+
+    @field_validator("phone")
+    @classmethod
+    def _phone_format(cls, value: str) -> str:
+        if value and not all(PHONE_PATTERN.match(p.strip()) for p in value.split("/")):
+            raise ValueError(f"电话格式不正确：{value}")
+        return value
+
+
+class Street(Strict):
+    name: str = Field(min_length=1)  # e.g. 五角场街道
+    code: str = Field(pattern=r"^\d{9}$")
+    aliases: list[str] = Field(default_factory=list)
+
+
+class Park(Strict):
+    name: str = Field(min_length=1)  # e.g. 长阳创谷
+    street: str = ""  # canonical street it lies in, when a source says so
+    address: str = ""
+    aliases: list[str] = Field(default_factory=list)
+    source: str = ""
+
+
+class Locations(Strict):
+    streets: list[Street]
+    parks: list[Park]
+
+
+class Faq(Strict):
+    """A curated question and answer written by staff."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    question: str = Field(min_length=1)
+    alternatives: list[str] = Field(default_factory=list)
+    answer: str = Field(min_length=1)
+    source: str = Field(min_length=1)  # citation shown to users
+    source_date: str = ""

@@ -1,0 +1,1 @@
+"""FastAPI gateway: website chat, WeChat webhook and staff admin; talks to Rasa over HTTP only."""

@@ -1,0 +1,64 @@
+"""Maps errors to polite Chinese HTTP answers at the edge; never a stack trace."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from service.chat import BadRasaMessageError
+from service.rasa_client import RasaUnavailableError
+
+log = logging.getLogger(__name__)
+
+RASA_DOWN_DETAIL = "抱歉，智能客服暂时无法应答，请稍后再试，或致电12345市民服务热线。"
+
+FIELD_LABELS = {"sender_id": "会话标识 sender_id", "message": "消息 message"}
+
+
+def _describe(error: dict[str, object]) -> str:
+    location = [str(part) for part in error.get("loc", ()) if part != "body"]
+    field = FIELD_LABELS.get(location[-1], location[-1]) if location else "请求体"
+    kind = str(error.get("type", ""))
+    context = error.get("ctx")
+    if not isinstance(context, dict):
+        context = {}
+    if kind == "missing":
+        return f"缺少字段：{field}"
+    if kind == "string_too_short":
+        return f"{field}不能为空（至少{context.get('min_length')}个字符）"
+    if kind == "string_too_long":
+        return f"{field}过长（最多{context.get('max_length')}个字符）"
+    if kind == "string_type":
+        return f"{field}必须是字符串"
+    if kind == "extra_forbidden":
+        return f"不支持的字段：{field}"
+    if kind == "value_error":
+        return f"{field}：{context.get('error', '格式不正确')}"
+    if kind in ("json_invalid", "model_attributes_type", "dict_type"):
+        return "请求体必须是JSON对象"
+    return f"{field}格式不正确"
+
+
+async def validation_error(_: Request, exc: Exception) -> JSONResponse:
+    errors = exc.errors() if isinstance(exc, RequestValidationError) else []
+    messages = [_describe(error) for error in errors]
+    return JSONResponse(status_code=422, content={"detail": "；".join(messages) or "请求格式不正确"})
+
+
+async def rasa_unavailable(_: Request, exc: Exception) -> JSONResponse:
+    log.warning("Rasa unavailable: %s", exc)
+    return JSONResponse(status_code=503, content={"detail": RASA_DOWN_DETAIL})
+
+
+async def bad_rasa_message(_: Request, exc: Exception) -> JSONResponse:
+    log.error("bad message from actions: %s", exc)
+    return JSONResponse(status_code=502, content={"detail": "抱歉，系统内部出现问题，请稍后再试。"})
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(RasaUnavailableError, rasa_unavailable)
+    app.add_exception_handler(BadRasaMessageError, bad_rasa_message)

@@ -1,0 +1,36 @@
+"""Assembles the gateway app; run with `uvicorn --factory service.main:create_app` or `python -m service.supervisor`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from service import errors
+from service.rasa_client import HttpRasaClient
+from service.routers import chat, health
+from service.settings import Settings, get_settings
+from service.store import Store
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        rasa = HttpRasaClient(settings.rasa_url, settings.rasa_timeout_s)
+        app.state.rasa = rasa
+        app.state.store = Store(settings.effective_database_url)
+        yield
+        await rasa.aclose()
+        app.state.store.engine.dispose()
+
+    app = FastAPI(title="杨浦知识产权全科医生", lifespan=lifespan)
+    app.dependency_overrides[get_settings] = lambda: settings
+    errors.install(app)
+    app.include_router(chat.router)
+    app.include_router(health.router)
+    return app
+
+

@@ -1,0 +1,52 @@
+"""HTTP client for Rasa's REST channel; the only way the gateway talks to Rasa."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+import httpx
+
+
+class RasaUnavailableError(Exception):
+    """Rasa could not be reached or did not answer in time."""
+
+
+class RasaClient(Protocol):
+    async def send(self, sender_id: str, message: str) -> list[dict[str, Any]]: ...
+
+    async def healthy(self) -> bool: ...
+
+
+class HttpRasaClient:
+    """Sends one user message to `/webhooks/rest/webhook` and returns Rasa's bot messages."""
+
+    def __init__(self, base_url: str, timeout_s: float) -> None:
+        self._client = httpx.AsyncClient(base_url=base_url, timeout=timeout_s)
+
+    async def send(self, sender_id: str, message: str) -> list[dict[str, Any]]:
+        try:
+            response = await self._client.post(
+                "/webhooks/rest/webhook", json={"sender": sender_id, "message": message}
+            )
+            response.raise_for_status()
+            data = response.json()
+        except (httpx.HTTPError, ValueError) as error:
+            raise RasaUnavailableError(f"Rasa request failed: {error!r}") from error
+        if not isinstance(data, list):
+            raise RasaUnavailableError(f"unexpected Rasa response: {type(data).__name__}")
+        return data
+
+    async def healthy(self) -> bool:
+        return await probe(self._client, "/")
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+
+async def probe(client: httpx.AsyncClient, url: str) -> bool:
+    """True when GET url answers 2xx within the client's timeout."""
+    try:
+        response = await client.get(url)
+    except httpx.HTTPError:
+        return False
+    return response.is_success

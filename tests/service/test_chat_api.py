@@ -1,0 +1,97 @@
+"""POST /api/chat: contract, validation in Chinese, Rasa outages, what gets stored."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from service.errors import RASA_DOWN_DETAIL
+from service.store import Store
+from tests.service.conftest import ScriptedRasa
+
+SOURCE = {"title": "杨浦区试点工作方案", "number": "杨府发〔2024〕4号", "section": "四、（二）6.", "snippet": "贴息"}
+STATION = {"type": "trademark_station", "name": "商标品牌指导站（演示）", "demo": True}
+
+
+def test_text_buttons_and_custom_payloads_become_one_reply(client: TestClient, rasa: ScriptedRasa) -> None:
+    rasa.replies.append(
+        [
+            {"recipient_id": "u1", "text": "可享受贷款利率50%的贴息。", "buttons": [{"title": "怎么申请", "payload": "/ask"}]},
+            {"recipient_id": "u1", "custom": {"sources": [SOURCE], "stations": [STATION], "fallback": False}},
+        ]
+    )
+    response = client.post("/api/chat", json={"sender_id": "u1", "message": "质押贷款有贴息吗"})
+    assert response.status_code == 200
+    body = response.json()
+    assert body == {
+        "sender_id": "u1",
+        "replies": [
+            {
+                "text": "可享受贷款利率50%的贴息。",
+                "buttons": [{"title": "怎么申请", "payload": "/ask"}],
+                "sources": [SOURCE],
+                "stations": [STATION],
+            }
+        ],
+        "fallback": False,
+    }
+    assert rasa.sent == [("u1", "质押贷款有贴息吗")]
+
+
+def test_fallback_flag_is_reported_and_logged(client: TestClient, rasa: ScriptedRasa, store: Store) -> None:
+    rasa.replies.append([{"text": "抱歉，知识库中没有找到答案。"}, {"custom": {"fallback": True}}])
+    body = client.post("/api/chat", json={"sender_id": "u2", "message": "今天天气怎么样"}).json()
+    assert body["fallback"] is True
+    assert [(t.message, t.fallback) for t in store.turns(fallback_only=True)] == [("今天天气怎么样", True)]
+
+
+def test_referral_is_stored_but_never_sent_back(client: TestClient, rasa: ScriptedRasa, store: Store) -> None:
+    referral = {"name": "张三", "company": "某科技公司", "phone": "13800138000", "station_type": "service_center"}
+    rasa.replies.append([{"text": "已为您登记，工作人员会尽快联系您。"}, {"custom": {"referral": referral}}])
+    response = client.post("/api/chat", json={"sender_id": "u3", "message": "13800138000"})
+    assert "13800138000" not in response.text.replace('"message"', "")
+    assert "张三" not in response.text
+    [row] = store.referrals()
+    assert (row.name, row.phone, row.sender_id, row.status) == ("张三", "13800138000", "u3", "new")
+
+
+def test_message_is_trimmed(client: TestClient, rasa: ScriptedRasa) -> None:
+    client.post("/api/chat", json={"sender_id": "u4", "message": "  你好 \n"})
+    assert rasa.sent == [("u4", "你好")]
+
+
+def test_invalid_input_gets_422_in_chinese_and_reaches_nobody(client: TestClient, rasa: ScriptedRasa) -> None:
+    cases = [
+        ({"sender_id": "", "message": "你好"}, "会话标识"),
+        ({"sender_id": "x" * 65, "message": "你好"}, "过长"),
+        ({"sender_id": "u", "message": "好" * 1001}, "过长"),
+        ({"sender_id": "u", "message": "   "}, "不能为空"),
+        ({"sender_id": "u"}, "缺少字段"),
+        ({"sender_id": "u", "message": 5}, "字符串"),
+    ]
+    for payload, words in cases:
+        response = client.post("/api/chat", json=payload)
+        assert response.status_code == 422, payload
+        assert words in response.json()["detail"], (payload, response.json())
+    not_json = client.post("/api/chat", content=b"{oops", headers={"content-type": "application/json"})
+    assert not_json.status_code == 422
+    assert "JSON" in not_json.json()["detail"]
+    assert rasa.sent == []
+
+
+def test_rasa_down_gives_503_with_a_chinese_apology(client: TestClient, rasa: ScriptedRasa) -> None:
+    rasa.down = True
+    response = client.post("/api/chat", json={"sender_id": "u5", "message": "你好"})
+    assert response.status_code == 503
+    assert response.json() == {"detail": RASA_DOWN_DETAIL}
+    assert "Traceback" not in response.text
+
+
+def test_healthz_reports_each_part(client: TestClient, rasa: ScriptedRasa) -> None:
+    response = client.get("/healthz")
+    body = response.json()
+    # action server on port 1 is unreachable and no index was built in tmp_path
+    assert response.status_code == 503
+    assert body["status"] == "degraded"
+    assert body["rasa"] is True
+    assert body["action_server"] is False
+    assert body["index"]["ready"] is False
