@@ -31,15 +31,25 @@ class Spec:
     env: dict[str, str] = field(default_factory=dict)
 
 
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The supervisor's settings as IPGP_* variables, so every child sees the same values."""
+    return {
+        f"IPGP_{name.upper()}": str(value)
+        for name, value in settings.model_dump().items()
+        if value is not None and name in Settings.model_fields
+    }
+
+
 def specs(settings: Settings, rasa_bin: Path, model: Path) -> list[Spec]:
     """Command lines of the three processes, bound to the configured hosts and ports."""
     tracker_db = (settings.var_dir / "rasa-tracker.db").resolve()
+    common = settings_env(settings)
     return [
         Spec(
             "action-server",
             [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.action_port)],
             f"{settings.action_url}/health",
-            {"SANIC_HOST": settings.action_host},
+            {**common, "SANIC_HOST": settings.action_host},
         ),
         Spec(
             "rasa",
@@ -50,6 +60,7 @@ def specs(settings: Settings, rasa_bin: Path, model: Path) -> list[Spec]:
             ],
             f"{settings.rasa_url}/",
             {
+                **common,
                 "RASA_TELEMETRY_ENABLED": "false",
                 "IPGP_ACTION_ENDPOINT": f"{settings.action_url}/webhook",
                 "IPGP_TRACKER_DB": str(tracker_db),
@@ -62,6 +73,7 @@ def specs(settings: Settings, rasa_bin: Path, model: Path) -> list[Spec]:
                 "--host", settings.host, "--port", str(settings.port),
             ],
             f"http://{settings.host}:{settings.port}/healthz",
+            common,
         ),
     ]
 
@@ -69,9 +81,12 @@ def specs(settings: Settings, rasa_bin: Path, model: Path) -> list[Spec]:
 class Supervisor:
     """Owns the child processes; usable from `make run` and from integration tests."""
 
-    def __init__(self, processes: list[Spec], log_dir: Path | None = None) -> None:
+    def __init__(
+        self, processes: list[Spec], log_dir: Path | None = None, base_env: dict[str, str] | None = None
+    ) -> None:
         self.specs = processes
         self.log_dir = log_dir
+        self.base_env = dict(os.environ) if base_env is None else base_env
         self.children: dict[str, subprocess.Popen[bytes]] = {}
         self._logs: list[IO[bytes]] = []
 
@@ -85,7 +100,7 @@ class Supervisor:
             self.children[spec.name] = subprocess.Popen(
                 spec.argv,
                 cwd=ROOT,
-                env={**os.environ, **spec.env},
+                env={**self.base_env, **spec.env},
                 stdout=output,
                 stderr=subprocess.STDOUT if output else None,
                 start_new_session=True,  # Ctrl-C reaches the supervisor only; it stops children in order
