@@ -1,0 +1,46 @@
+"""Per-key token-bucket rate limits (per sender and per client IP) for chat and webhook."""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass
+class Bucket:
+    tokens: float
+    updated: float
+
+
+class RateLimiter:
+    """Allows `burst` requests at once and `rate_per_s` on average per key; memory bounded by max_keys."""
+
+    def __init__(
+        self,
+        rate_per_s: float,
+        burst: int,
+        max_keys: int = 100_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if rate_per_s <= 0 or burst < 1:
+            raise ValueError("rate_per_s must be > 0 and burst >= 1")
+        self.rate = rate_per_s
+        self.burst = float(burst)
+        self.max_keys = max_keys
+        self.clock = clock
+        self._buckets: OrderedDict[str, Bucket] = OrderedDict()
+
+    def allow(self, key: str) -> bool:
+        now = self.clock()
+        bucket = self._buckets.pop(key, None) or Bucket(self.burst, now)
+        bucket.tokens = min(self.burst, bucket.tokens + (now - bucket.updated) * self.rate)
+        bucket.updated = now
+        allowed = bucket.tokens >= 1.0
+        if allowed:
+            bucket.tokens -= 1.0
+        self._buckets[key] = bucket  # most recently used last
+        while len(self._buckets) > self.max_keys:
+            self._buckets.popitem(last=False)
+        return allowed
