@@ -6,12 +6,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from service import errors
 from service.rasa_client import HttpRasaClient
-from service.routers import chat, health
+from service.routers import chat, feedback, health, web, wechat
 from service.settings import Settings, get_settings
 from service.store import Store
+from service.wechat.responder import Responder
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -22,7 +24,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         rasa = HttpRasaClient(settings.rasa_url, settings.rasa_timeout_s)
         app.state.rasa = rasa
         app.state.store = Store(settings.effective_database_url)
+        app.state.wechat = Responder.from_settings(settings)
         yield
+        await app.state.wechat.aclose()
         await rasa.aclose()
         app.state.store.engine.dispose()
 
@@ -31,6 +35,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     app.include_router(chat.router)
     app.include_router(health.router)
+    app.include_router(feedback.router)
+    app.include_router(wechat.router)
+    app.include_router(web.router)
+    app.mount("/static", web.static_files(), name="static")
+    if settings.cors_origin_list:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origin_list,
+            allow_methods=["POST"],
+            allow_headers=["Content-Type"],
+        )
     return app
-
-

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET = "dev-secret-change-me"
@@ -30,6 +30,18 @@ class Settings(BaseSettings):
     secret_key: str = DEFAULT_SECRET
     public_url: str = ""  # where users reach the chat page; empty: http://host:port/
     index_dir: Path = Path(".cache/index")  # same variable (IPGP_INDEX_DIR) as retrieval reads
+    cors_origins: str = ""  # comma-separated origins of other sites that embed the widget
+
+    # WeChat Official Account webhook (/wechat); empty token: the webhook answers 503.
+    wechat_token: str = ""
+    wechat_encoding_aes_key: str = ""  # 43 characters; needed for safe (AES) mode
+    wechat_app_id: str = ""
+    wechat_app_secret: str = ""  # with app_id: enables the customer-service message API
+    wechat_api_base_url: str = "https://api.weixin.qq.com"
+    wechat_reply_deadline_s: float = 3.5  # WeChat waits 5 s; queueing before the handler adds to this
+    wechat_max_body_bytes: int = 65536
+    wechat_dedup_ttl_s: float = 300.0  # how long a MsgId is remembered (WeChat retries within ~15 s)
+    wechat_option_ttl_s: float = 600.0  # how long numbered options stay answerable by a digit
 
     @property
     def rasa_url(self) -> str:
@@ -46,6 +58,21 @@ class Settings(BaseSettings):
     @property
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.var_dir / 'gateway.db'}"
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [origin.strip() for origin in self.cors_origins.split(",") if origin.strip()]
+
+    @property
+    def wechat_api_enabled(self) -> bool:
+        return bool(self.wechat_app_id and self.wechat_app_secret)
+
+    @field_validator("wechat_encoding_aes_key")
+    @classmethod
+    def _aes_key_length(cls, value: str) -> str:
+        if value and len(value) != 43:
+            raise ValueError("IPGP_WECHAT_ENCODING_AES_KEY must be the 43-character EncodingAESKey")
+        return value
 
     @model_validator(mode="after")
     def _no_default_secrets_in_production(self) -> Settings:

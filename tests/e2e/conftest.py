@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+import uvicorn
+from fastapi import FastAPI
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
+from service.main import create_app
 from service.settings import Settings
 from service.supervisor import ROOT, Supervisor, specs
 
@@ -46,3 +54,71 @@ def running_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBot
         yield RunningBot(f"http://{settings.host}:{settings.port}", supervisor, settings, var_dir / "logs")
     finally:
         supervisor.stop()
+
+
+# ---- Browser tests: Debian's chromium driven by Playwright, gateways in a thread -------------------
+
+CHROMIUM = Path(os.environ.get("IPGP_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Browser]:
+    """One headless chromium for the session (never `playwright install`: the system binary is used)."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium fonts-wqy-zenhei")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_page(chromium: Browser) -> Iterator[Callable[..., Page]]:
+    """Factory for pages in fresh browser contexts (own localStorage), closed after the test."""
+    contexts: list[BrowserContext] = []
+
+    def make(width: int = 1280, height: int = 860, **options: Any) -> Page:
+        context = chromium.new_context(locale="zh-CN", viewport={"width": width, "height": height}, **options)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    """Screenshots land here (git-ignored) so CI can keep them."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+@contextmanager
+def gateway_in_thread(settings: Settings) -> Iterator[tuple[str, FastAPI]]:
+    """The real gateway app served by uvicorn in a background thread of the test process."""
+    app = create_app(settings)
+    server = uvicorn.Server(
+        uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning", lifespan="on")
+    )
+    thread = threading.Thread(target=server.run, name="gateway", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            pytest.fail("in-thread gateway did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://{settings.host}:{settings.port}", app
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)

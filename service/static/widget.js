@@ -1,0 +1,615 @@
+/* 杨浦知识产权全科医生: website chat widget.
+ * Embed on any page with one tag:  <script src="{gateway address}/widget.js" defer></script>
+ * The gateway's own chat page loads it with data-mode="page" to fill #ipgp-chat instead of floating.
+ * Every piece of text from the network or from storage is inserted with textContent, never as HTML. */
+(() => {
+  "use strict";
+
+  if (window.__ipgpChatLoaded) return;
+  window.__ipgpChatLoaded = true;
+
+  const STATION_TYPE_LABELS = /*STATION_TYPE_LABELS*/{};
+  const script = document.currentScript;
+  const BASE = new URL(".", script && script.src ? script.src : window.location.href).href;
+  const MODE = script && script.dataset.mode === "page" ? "page" : "widget";
+  const KEYS = { sender: "ipgp.sender", history: "ipgp.history", open: "ipgp.open" };
+  const MAX_ENTRIES = 80;
+  const REQUEST_TIMEOUT_MS = 30000;
+  const EMPTY_FIELD = "暂无公开信息";
+  const STATUS = {
+    current: ["现行", "current"],
+    historical: ["历史", "historical"],
+    unknown: ["未注明", "unknown"],
+    现行: ["现行", "current"],
+    历史: ["历史", "historical"],
+  };
+  const WELCOME =
+    "您好！我是杨浦知识产权全科医生。可以为企业解答专利、商标、版权等知识产权政策问题" +
+    "（资助、质押融资、侵权维权、海外纠纷、技术转移等），并根据您所在的街道或园区推荐服务站点。" +
+    "回答都会注明出处。";
+  const SUGGESTIONS = [
+    "知识产权质押贷款有贴息吗？",
+    "我们在五角场，想注册商标",
+    "申请专利资助需要什么条件？",
+    "遇到海外知识产权纠纷找谁？",
+  ];
+  const TEXT = {
+    network: "网络连接失败，请检查网络后重试。",
+    timeout: "等待回复超时，请稍后重试。",
+    server: (status) => `抱歉，服务暂时出现问题（错误码 ${status}），请稍后重试。`,
+    retry: "重试",
+    typing: "正在输入…",
+    feedbackAsk: "这个回答有帮助吗？",
+    feedbackThanks: "感谢您的反馈！",
+    feedbackFailed: "反馈未能提交，请稍后再试。",
+  };
+
+  /* ---------- storage (may be unavailable: private mode, disabled cookies) ---------- */
+  const memory = {};
+  const storage = {
+    get(key) {
+      try {
+        return window.localStorage.getItem(key);
+      } catch (error) {
+        return memory[key] ?? null;
+      }
+    },
+    set(key, value) {
+      memory[key] = value;
+      try {
+        window.localStorage.setItem(key, value);
+      } catch (error) {
+        /* keep the in-memory copy */
+      }
+    },
+    remove(key) {
+      delete memory[key];
+      try {
+        window.localStorage.removeItem(key);
+      } catch (error) {
+        /* nothing stored */
+      }
+    },
+  };
+
+  function newId(prefix) {
+    if (window.crypto && typeof window.crypto.randomUUID === "function") {
+      return prefix + window.crypto.randomUUID();
+    }
+    const bytes = window.crypto.getRandomValues(new Uint8Array(16));
+    return prefix + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  function senderId() {
+    let id = storage.get(KEYS.sender);
+    if (!id || !/^[A-Za-z0-9-]{1,64}$/.test(id)) {
+      id = newId("web-");
+      storage.set(KEYS.sender, id);
+    }
+    return id;
+  }
+
+  function loadHistory() {
+    try {
+      const parsed = JSON.parse(storage.get(KEYS.history) || "[]");
+      return Array.isArray(parsed) ? parsed.filter((entry) => entry && typeof entry === "object") : [];
+    } catch (error) {
+      return [];
+    }
+  }
+
+  function saveHistory() {
+    state.history = state.history.slice(-MAX_ENTRIES);
+    storage.set(KEYS.history, JSON.stringify(state.history));
+  }
+
+  /* ---------- DOM helpers: textContent only ---------- */
+  function el(tag, options = {}, children = []) {
+    const node = document.createElement(tag);
+    if (options.className) node.className = options.className;
+    if (options.text !== undefined) node.textContent = String(options.text);
+    for (const [name, value] of Object.entries(options.attrs || {})) node.setAttribute(name, String(value));
+    for (const child of children) if (child) node.appendChild(child);
+    return node;
+  }
+
+  const SVG_NS = "http://www.w3.org/2000/svg";
+  const ICONS = {
+    chat: "M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H10l-5 4v-4H4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z",
+    send: "M3 20.5 21.5 12 3 3.5v6.8l12.2 1.7L3 13.7z",
+    close: "M5.3 4 12 10.7 18.7 4 20 5.3 13.3 12l6.7 6.7-1.3 1.3-6.7-6.7L5.3 20 4 18.7l6.7-6.7L4 5.3z",
+    up: "M2 10h4v11H2zM8 21h9.3a2 2 0 0 0 1.9-1.5l1.7-7A2 2 0 0 0 19 10h-5l.8-4.3a1.9 1.9 0 0 0-3.4-1.5L8 10z",
+  };
+
+  function icon(name, flip = false) {
+    const svg = document.createElementNS(SVG_NS, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    const path = document.createElementNS(SVG_NS, "path");
+    path.setAttribute("d", ICONS[name]);
+    if (flip) path.setAttribute("transform", "rotate(180 12 12)");
+    svg.appendChild(path);
+    return svg;
+  }
+
+  function str(value) {
+    return typeof value === "string" || typeof value === "number" ? String(value).trim() : "";
+  }
+
+  /* ---------- state and skeleton ---------- */
+  const state = {
+    sender: senderId(),
+    history: loadHistory(),
+    busy: false,
+  };
+
+  const host = MODE === "page" ? document.getElementById("ipgp-chat") || document.body : document.createElement("div");
+  if (MODE === "widget") {
+    host.id = "ipgp-widget-host";
+    document.body.appendChild(host);
+  }
+  const shadow = host.attachShadow({ mode: "open" });
+  const root = el("div", { className: `ipgp ipgp-${MODE}`, attrs: { hidden: "", lang: "zh-CN" } });
+  const stylesheet = el("link", { attrs: { rel: "stylesheet", href: new URL("static/widget.css", BASE).href } });
+  const reveal = () => root.removeAttribute("hidden");
+  stylesheet.addEventListener("load", reveal);
+  stylesheet.addEventListener("error", reveal);
+  shadow.append(stylesheet, root);
+
+  const panelId = "ipgp-panel";
+  const launcher =
+    MODE === "widget"
+      ? el("button", {
+          className: "launcher",
+          attrs: { type: "button", "aria-expanded": "false", "aria-controls": panelId, "aria-label": "打开在线咨询" },
+        }, [icon("chat"), el("span", { className: "launcher-text", text: "知识产权咨询" })])
+      : null;
+
+  const newChatButton = el("button", {
+    className: "head-button",
+    text: "新对话",
+    attrs: { type: "button", title: "清空记录，开始新的对话" },
+  });
+  const closeButton =
+    MODE === "widget"
+      ? el("button", { className: "head-button icon-only", attrs: { type: "button", "aria-label": "关闭咨询窗口" } }, [
+          icon("close"),
+        ])
+      : null;
+  const header = el("header", { className: "head" }, [
+    el("div", { className: "brand" }, [
+      el("span", { className: "logo", text: "IP", attrs: { "aria-hidden": "true" } }),
+      el("div", {}, [
+        el("h2", { className: "title", text: "杨浦知识产权全科医生", attrs: { id: "ipgp-title" } }),
+        el("p", { className: "subtitle", text: "知识产权政策咨询 · 回答注明出处" }),
+      ]),
+    ]),
+    el("div", { className: "head-actions" }, [newChatButton, closeButton]),
+  ]);
+
+  const log = el("div", {
+    className: "log",
+    attrs: { role: "log", "aria-live": "polite", "aria-relevant": "additions", "aria-label": "对话记录", tabindex: "0" },
+  });
+  const input = el("textarea", {
+    className: "input",
+    attrs: {
+      id: "ipgp-input",
+      rows: "1",
+      maxlength: "1000",
+      placeholder: "输入您的问题，按 Enter 发送",
+      "aria-describedby": "ipgp-hint",
+      autocomplete: "off",
+    },
+  });
+  const sendButton = el("button", { className: "send", attrs: { type: "submit", "aria-label": "发送" } }, [
+    icon("send"),
+    el("span", { className: "send-text", text: "发送" }),
+  ]);
+  const composer = el("form", { className: "composer", attrs: { novalidate: "" } }, [
+    el("label", { className: "sr-only", text: "输入您的问题", attrs: { for: "ipgp-input" } }),
+    el("span", { className: "sr-only", text: "按 Enter 发送，Shift+Enter 换行", attrs: { id: "ipgp-hint" } }),
+    input,
+    sendButton,
+  ]);
+  const disclaimer = el("p", {
+    className: "disclaimer",
+    text: "回答仅供参考，请以主管部门最新发布为准；标注“演示数据”的机构信息尚待核实。",
+  });
+  const panel = el(
+    "section",
+    { className: "panel", attrs: { id: panelId, "aria-labelledby": "ipgp-title" } },
+    [header, log, composer, disclaimer],
+  );
+  if (MODE === "widget") {
+    panel.setAttribute("role", "dialog");
+    panel.hidden = true;
+    root.append(panel, launcher);
+  } else {
+    root.append(panel);
+  }
+
+  /* ---------- rendering ---------- */
+  function scrollToEnd() {
+    log.scrollTop = log.scrollHeight;
+  }
+
+  function renderWelcome() {
+    const chips = el("div", { className: "quick suggestions", attrs: { role: "group", "aria-label": "您可以这样问" } });
+    for (const question of SUGGESTIONS) {
+      const chip = el("button", { className: "chip", text: question, attrs: { type: "button" } });
+      chip.addEventListener("click", () => send(question, question));
+      chips.appendChild(chip);
+    }
+    return el("div", { className: "turn bot welcome" }, [
+      el("span", { className: "avatar", text: "IP", attrs: { "aria-hidden": "true" } }),
+      el("div", { className: "stack" }, [el("div", { className: "bubble", text: WELCOME }), chips]),
+    ]);
+  }
+
+  function renderUser(entry) {
+    return el("div", { className: "turn user" }, [
+      el("div", { className: "stack" }, [el("div", { className: "bubble", text: str(entry.text) })]),
+    ]);
+  }
+
+  function renderSources(sources) {
+    const list = el("ol", { className: "source-list" });
+    for (const source of sources) {
+      if (!source || typeof source !== "object") continue;
+      const status = STATUS[str(source.status)];
+      const meta = [str(source.number), str(source.section), str(source.date)].filter(Boolean);
+      const item = el("li", { className: "source" }, [
+        el("div", { className: "source-title" }, [
+          el("span", { text: str(source.title) || "未命名来源" }),
+          status ? el("span", { className: `status status-${status[1]}`, text: status[0] }) : null,
+          source.demo === true ? el("span", { className: "badge demo", text: "演示数据" }) : null,
+        ]),
+        meta.length ? el("div", { className: "source-meta", text: meta.join(" · ") }) : null,
+        str(source.snippet || source.text)
+          ? el("blockquote", { className: "snippet", text: str(source.snippet || source.text) })
+          : null,
+      ]);
+      const url = str(source.url);
+      if (/^https?:\/\//i.test(url)) {
+        item.appendChild(
+          el("a", {
+            className: "source-link",
+            text: "查看原文",
+            attrs: { href: url, target: "_blank", rel: "noopener noreferrer" },
+          }),
+        );
+      }
+      list.appendChild(item);
+    }
+    const summary = el("summary", { text: `查看出处（${list.childElementCount}）` });
+    return el("details", { className: "sources" }, [summary, list]);
+  }
+
+  function stationTypeLabel(station) {
+    return str(station.type_label) || STATION_TYPE_LABELS[str(station.type)] || str(station.type) || EMPTY_FIELD;
+  }
+
+  function field(label, value, makeLink) {
+    const text = str(value);
+    const dd = el("dd", { className: text ? "" : "empty" });
+    if (text && makeLink) {
+      dd.appendChild(makeLink(text));
+    } else {
+      dd.textContent = text || EMPTY_FIELD;
+    }
+    return [el("dt", { text: label }), dd];
+  }
+
+  function phoneLink(text) {
+    const first = text.split("/")[0].trim();
+    if (!/^[0-9-]{3,20}$/.test(first)) return document.createTextNode(text);
+    return el("a", { text, attrs: { href: `tel:${first}` } });
+  }
+
+  function renderStation(station) {
+    const name = str(station.name) || EMPTY_FIELD;
+    const heading = el("div", { className: "card-head" }, [
+      el("h3", { className: "card-title", text: name }),
+      station.demo === true
+        ? el("span", { className: "badge demo", text: "演示数据", attrs: { title: "此机构信息为演示数据，尚待工作人员核实" } })
+        : null,
+    ]);
+    const details = el("dl", { className: "card-fields" });
+    for (const [dt, dd] of [
+      field("类型", stationTypeLabel(station)),
+      field("地址", station.address),
+      field("电话", station.phone, phoneLink),
+      field("时间", station.hours),
+    ]) {
+      details.append(dt, dd);
+    }
+    const services = Array.isArray(station.services) ? station.services.map(str).filter(Boolean) : [];
+    const card = el("li", { className: "card" }, [heading, details]);
+    if (services.length) card.appendChild(el("p", { className: "card-services", text: `服务：${services.join("；")}` }));
+    return card;
+  }
+
+  function renderQuickReplies(buttons) {
+    const group = el("div", { className: "quick", attrs: { role: "group", "aria-label": "快捷回复" } });
+    for (const button of buttons) {
+      const title = str(button && button.title);
+      const payload = str(button && button.payload) || title;
+      if (!title) continue;
+      const chip = el("button", { className: "chip", text: title, attrs: { type: "button" } });
+      chip.addEventListener("click", () => send(payload, title));
+      group.appendChild(chip);
+    }
+    return group.childElementCount ? group : null;
+  }
+
+  function renderFeedback(entry) {
+    const note = el("span", { className: "feedback-note", text: entry.rating ? TEXT.feedbackThanks : TEXT.feedbackAsk });
+    const up = el("button", { className: "thumb", attrs: { type: "button", "aria-label": "有帮助", "data-rating": "up" } }, [
+      icon("up"),
+    ]);
+    const down = el(
+      "button",
+      { className: "thumb", attrs: { type: "button", "aria-label": "没帮助", "data-rating": "down" } },
+      [icon("up", true)],
+    );
+    const box = el("div", { className: "feedback" }, [note, up, down]);
+    const mark = () => {
+      for (const button of [up, down]) {
+        button.setAttribute("aria-pressed", String(entry.rating === button.dataset.rating));
+        button.disabled = Boolean(entry.rating);
+      }
+    };
+    mark();
+    for (const button of [up, down]) {
+      button.addEventListener("click", async () => {
+        button.disabled = true;
+        const ok = await sendFeedback(entry, button.dataset.rating);
+        if (ok) {
+          entry.rating = button.dataset.rating;
+          saveHistory();
+          note.textContent = TEXT.feedbackThanks;
+        } else {
+          note.textContent = TEXT.feedbackFailed;
+        }
+        mark();
+      });
+    }
+    return box;
+  }
+
+  function renderBot(entry, latest) {
+    const stack = el("div", { className: "stack" });
+    const replies = Array.isArray(entry.replies) ? entry.replies : [];
+    for (const reply of replies) {
+      if (!reply || typeof reply !== "object") continue;
+      if (str(reply.text)) stack.appendChild(el("div", { className: "bubble", text: str(reply.text) }));
+      const stations = Array.isArray(reply.stations) ? reply.stations.filter((s) => s && typeof s === "object") : [];
+      if (stations.length) {
+        stack.appendChild(el("ul", { className: "stations", attrs: { "aria-label": "推荐机构" } }, stations.map(renderStation)));
+      }
+      const sources = Array.isArray(reply.sources) ? reply.sources : [];
+      if (sources.length) stack.appendChild(renderSources(sources));
+      const quick = latest && Array.isArray(reply.buttons) ? renderQuickReplies(reply.buttons) : null;
+      if (quick) stack.appendChild(quick);
+    }
+    if (!stack.childElementCount) {
+      stack.appendChild(el("div", { className: "bubble", text: "抱歉，暂时没有找到相关答复，您可以换个说法再问一次。" }));
+    }
+    stack.appendChild(renderFeedback(entry));
+    return el("div", { className: "turn bot", attrs: { "data-turn": str(entry.id) } }, [
+      el("span", { className: "avatar", text: "IP", attrs: { "aria-hidden": "true" } }),
+      stack,
+    ]);
+  }
+
+  function renderAll() {
+    log.replaceChildren(renderWelcome());
+    const lastBot = state.history.map((e) => e.role).lastIndexOf("bot");
+    state.history.forEach((entry, index) => {
+      if (entry.role === "user") log.appendChild(renderUser(entry));
+      else if (entry.role === "bot") log.appendChild(renderBot(entry, index === lastBot));
+    });
+    scrollToEnd();
+  }
+
+  function dropOldQuickReplies() {
+    for (const group of log.querySelectorAll(".turn.bot:not(.welcome) .quick")) group.remove();
+  }
+
+  /* ---------- typing indicator and errors ---------- */
+  let typing = null;
+  function showTyping() {
+    typing = el("div", { className: "turn bot typing", attrs: { role: "status", "aria-label": TEXT.typing } }, [
+      el("span", { className: "avatar", text: "IP", attrs: { "aria-hidden": "true" } }),
+      el("div", { className: "bubble dots", attrs: { "aria-hidden": "true" } }, [el("span"), el("span"), el("span")]),
+    ]);
+    log.appendChild(typing);
+    log.setAttribute("aria-busy", "true");
+    scrollToEnd();
+  }
+
+  function hideTyping() {
+    if (typing) typing.remove();
+    typing = null;
+    log.removeAttribute("aria-busy");
+  }
+
+  function showError(message, retry) {
+    const retryButton = el("button", { className: "retry", text: TEXT.retry, attrs: { type: "button" } });
+    const box = el("div", { className: "error", attrs: { role: "alert" } }, [
+      el("p", { className: "error-text", text: message }),
+      retryButton,
+    ]);
+    retryButton.addEventListener("click", () => {
+      box.remove();
+      retry();
+    });
+    log.appendChild(box);
+    scrollToEnd();
+    retryButton.focus({ preventScroll: true });
+  }
+
+  function clearErrors() {
+    for (const box of log.querySelectorAll(".error")) box.remove();
+  }
+
+  /* ---------- network ---------- */
+  class ChatError extends Error {}
+
+  async function postJson(path, body) {
+    const controller = new AbortController();
+    const timer = window.setTimeout(() => controller.abort(), REQUEST_TIMEOUT_MS);
+    try {
+      return await fetch(new URL(path, BASE).href, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+        signal: controller.signal,
+        credentials: "omit",
+      });
+    } catch (error) {
+      throw new ChatError(error && error.name === "AbortError" ? TEXT.timeout : TEXT.network);
+    } finally {
+      window.clearTimeout(timer);
+    }
+  }
+
+  async function errorDetail(response) {
+    try {
+      const body = await response.json();
+      if (body && typeof body.detail === "string" && body.detail.trim()) return body.detail.trim();
+    } catch (error) {
+      /* not JSON: use the generic text */
+    }
+    return TEXT.server(response.status);
+  }
+
+  async function ask(message) {
+    const response = await postJson("api/chat", { sender_id: state.sender, message });
+    if (!response.ok) throw new ChatError(await errorDetail(response));
+    try {
+      return await response.json();
+    } catch (error) {
+      throw new ChatError(TEXT.server(response.status));
+    }
+  }
+
+  async function sendFeedback(entry, rating) {
+    const answer = (entry.replies || []).map((reply) => str(reply && reply.text)).filter(Boolean).join("\n");
+    try {
+      const response = await postJson("api/feedback", {
+        sender_id: state.sender,
+        rating,
+        question: str(entry.question).slice(0, 1000),
+        answer: answer.slice(0, 4000),
+      });
+      return response.ok;
+    } catch (error) {
+      return false;
+    }
+  }
+
+  /* ---------- sending ---------- */
+  async function send(message, shown, echo = true) {
+    const text = str(message);
+    if (!text || state.busy) return;
+    state.busy = true;
+    sendButton.disabled = true;
+    clearErrors();
+    if (echo) {
+      const entry = { role: "user", text: str(shown) || text };
+      state.history.push(entry);
+      saveHistory();
+      dropOldQuickReplies();
+      log.appendChild(renderUser(entry));
+    }
+    showTyping();
+    try {
+      const data = await ask(text);
+      const entry = {
+        role: "bot",
+        id: newId("t-"),
+        question: str(shown) || text,
+        replies: Array.isArray(data && data.replies) ? data.replies : [],
+        fallback: Boolean(data && data.fallback),
+        rating: null,
+      };
+      state.history.push(entry);
+      saveHistory();
+      hideTyping();
+      log.appendChild(renderBot(entry, true));
+      scrollToEnd();
+    } catch (error) {
+      hideTyping();
+      if (!(error instanceof ChatError)) throw error;
+      showError(error.message, () => send(message, shown, false));
+    } finally {
+      state.busy = false;
+      sendButton.disabled = false;
+    }
+  }
+
+  function submit() {
+    const text = input.value.trim();
+    if (!text || state.busy) return;
+    input.value = "";
+    autosize();
+    send(text, text);
+    input.focus();
+  }
+
+  function autosize() {
+    input.style.height = "auto";
+    input.style.height = `${Math.min(input.scrollHeight, 140)}px`;
+  }
+
+  composer.addEventListener("submit", (event) => {
+    event.preventDefault();
+    submit();
+  });
+  input.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing && event.keyCode !== 229) {
+      event.preventDefault();
+      submit();
+    }
+  });
+  input.addEventListener("input", autosize);
+
+  newChatButton.addEventListener("click", () => {
+    state.history = [];
+    storage.remove(KEYS.history);
+    state.sender = newId("web-");
+    storage.set(KEYS.sender, state.sender);
+    renderAll();
+    input.focus();
+  });
+
+  /* ---------- floating widget open / close ---------- */
+  function setOpen(open, focus = true) {
+    if (!launcher) return;
+    panel.hidden = !open;
+    launcher.setAttribute("aria-expanded", String(open));
+    launcher.setAttribute("aria-label", open ? "收起在线咨询" : "打开在线咨询");
+    root.classList.toggle("open", open);
+    storage.set(KEYS.open, open ? "1" : "0");
+    if (open) {
+      scrollToEnd();
+      if (focus) input.focus();
+    } else if (focus) {
+      launcher.focus();
+    }
+  }
+
+  if (launcher) {
+    launcher.addEventListener("click", () => setOpen(panel.hidden));
+    closeButton.addEventListener("click", () => setOpen(false));
+    panel.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") setOpen(false);
+    });
+    setOpen(storage.get(KEYS.open) === "1", false);
+  }
+
+  renderAll();
+})();

@@ -1,0 +1,350 @@
+"""The website chat in a real browser: widget behaviour against a scripted Rasa, then the real bot."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from playwright.sync_api import Page, expect
+
+from service.errors import RASA_DOWN_DETAIL
+from service.settings import Settings
+from service.store import Store
+from tests.e2e.conftest import RunningBot, free_port, gateway_in_thread
+
+pytestmark = pytest.mark.e2e
+
+SOURCE = {
+    "title": "测试文件甲",
+    "number": "测试〔2024〕1号",
+    "section": "四、（二）",
+    "date": "2024-03-15",
+    "status": "current",
+    "snippet": "测试原文片段：对质押贷款给予贴息。",
+}
+STATIONS = [
+    {"type": "trademark_station", "name": "测试商标指导站（演示）", "address": "", "phone": "", "demo": True},
+    {
+        "type": "tech_transfer",
+        "name": "测试技术转移中心",
+        "address": "测试路1号",
+        "phone": "021-12345678",
+        "hours": "工作日 9:00-17:00",
+        "demo": False,
+    },
+]
+HOSTILE = '<img src=x onerror="window.__xss=1">'
+
+
+def scripted_reply(message: str) -> list[dict[str, Any]]:
+    """What the fake Rasa answers; plainly labelled test data, not facts."""
+    if message == "/ask_how_to_apply":
+        return [{"text": "测试回答：申请步骤一、二、三。"}]
+    if "贴息" in message:
+        return [
+            {
+                "text": "测试回答：贴息的示例说明。",
+                "buttons": [{"title": "怎么申请？", "payload": "/ask_how_to_apply"}],
+            },
+            {"custom": {"sources": [SOURCE], "fallback": False}},
+        ]
+    if "五角场" in message:
+        return [{"text": "测试回答：为您找到以下机构。"}, {"custom": {"stations": STATIONS}}]
+    if "<" in message:
+        source = {**SOURCE, "title": "<script>window.__xss=2</script>", "snippet": HOSTILE}
+        return [{"text": f"您说：{message} {HOSTILE}"}, {"custom": {"sources": [source]}}]
+    if "慢" in message:
+        time.sleep(1.5)
+    return [{"text": "测试回答：您好。"}]
+
+
+@dataclass
+class FakeRasa:
+    """A tiny HTTP server speaking Rasa's REST channel; records (sender, message) pairs."""
+
+    port: int
+    received: list[tuple[str, str]] = field(default_factory=list)
+
+
+@pytest.fixture(scope="module")
+def fake_rasa() -> Iterator[FakeRasa]:
+    fake = FakeRasa(free_port())
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self._reply(200, {"version": "fake"})
+
+        def do_POST(self) -> None:
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            fake.received.append((body["sender"], body["message"]))
+            self._reply(200, [{"recipient_id": body["sender"], **m} for m in scripted_reply(body["message"])])
+
+        def _reply(self, status: int, data: object) -> None:
+            raw = json.dumps(data, ensure_ascii=False).encode("utf-8")
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(raw)))
+            self.end_headers()
+            self.wfile.write(raw)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", fake.port), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield fake
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def gateway(fake_rasa: FakeRasa, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, FastAPI]]:
+    settings = Settings(port=free_port(), rasa_port=fake_rasa.port, var_dir=tmp_path_factory.mktemp("gw"))
+    with gateway_in_thread(settings) as running:
+        yield running
+
+
+@pytest.fixture
+def url(gateway: tuple[str, FastAPI]) -> str:
+    return gateway[0]
+
+
+def ask(page: Page, question: str) -> None:
+    box = page.get_by_label("输入您的问题")
+    box.fill(question)
+    box.press("Enter")
+
+
+def bot_turns(page: Page) -> Any:
+    return page.locator(".turn.bot:not(.welcome):not(.typing)")
+
+
+def test_answer_citation_quick_reply_station_and_feedback(
+    new_page: Callable[..., Page],
+    url: str,
+    gateway: tuple[str, FastAPI],
+    fake_rasa: FakeRasa,
+    artifacts: Path,
+) -> None:
+    page = new_page()
+    page.goto(url + "/")
+    expect(page.locator(".welcome .bubble")).to_contain_text("杨浦知识产权全科医生")
+    expect(page.locator(".suggestions .chip")).to_have_count(4)
+
+    ask(page, "知识产权质押贷款有贴息吗？")
+    expect(bot_turns(page)).to_have_count(1)
+    answer = bot_turns(page).last
+    expect(answer.locator(".bubble")).to_have_text("测试回答：贴息的示例说明。")
+    snippet = answer.locator(".snippet")
+    expect(snippet).to_be_hidden()
+    answer.locator(".sources summary").click()
+    expect(snippet).to_have_text(SOURCE["snippet"])
+    expect(answer.locator(".source-title")).to_contain_text("测试文件甲")
+    expect(answer.locator(".status")).to_have_text("现行")
+    expect(answer.locator(".source-meta")).to_have_text("测试〔2024〕1号 · 四、（二） · 2024-03-15")
+
+    answer.get_by_role("button", name="怎么申请？").click()
+    expect(page.locator(".turn.user .bubble").last).to_have_text("怎么申请？")
+    expect(bot_turns(page).last.locator(".bubble")).to_have_text("测试回答：申请步骤一、二、三。")
+    assert fake_rasa.received[-1][1] == "/ask_how_to_apply"
+    expect(page.locator(".quick:not(.suggestions)")).to_have_count(0)  # old quick replies are retired
+
+    ask(page, "我们在五角场，想注册商标")
+    cards = bot_turns(page).last.locator(".card")
+    expect(cards).to_have_count(2)
+    demo = cards.nth(0)
+    expect(demo.locator(".badge.demo")).to_have_text("演示数据")
+    expect(demo.locator("dd").nth(0)).to_have_text("商标品牌指导站")
+    expect(demo.locator("dd.empty")).to_have_count(3)
+    expect(demo.locator("dd.empty").first).to_have_text("暂无公开信息")
+    real = cards.nth(1)
+    expect(real.locator(".badge")).to_have_count(0)
+    expect(real.locator("a[href='tel:021-12345678']")).to_have_text("021-12345678")
+
+    bot_turns(page).last.get_by_role("button", name="有帮助").click()
+    expect(bot_turns(page).last.locator(".feedback-note")).to_have_text("感谢您的反馈！")
+    expect(bot_turns(page).last.get_by_role("button", name="有帮助")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    store: Store = gateway[1].state.store
+    [row] = [row for row in store.feedback() if row.question == "我们在五角场，想注册商标"]
+    assert (row.rating, row.answer) == ("up", "测试回答：为您找到以下机构。")
+    page.screenshot(path=artifacts / "chat-desktop.png", full_page=True)
+
+
+def test_history_and_sender_survive_a_reload(
+    new_page: Callable[..., Page], url: str, fake_rasa: FakeRasa
+) -> None:
+    page = new_page()
+    page.goto(url + "/")
+    ask(page, "知识产权质押贷款有贴息吗？")
+    expect(bot_turns(page)).to_have_count(1)
+    first_sender = fake_rasa.received[-1][0]
+    assert first_sender.startswith("web-")
+    page.reload()
+    expect(bot_turns(page)).to_have_count(1)
+    expect(page.locator(".turn.user .bubble")).to_have_text(["知识产权质押贷款有贴息吗？"])
+    expect(page.get_by_role("button", name="怎么申请？")).to_be_visible()  # latest quick replies stay usable
+    ask(page, "你好")
+    expect(bot_turns(page)).to_have_count(2)
+    assert fake_rasa.received[-1] == (first_sender, "你好")
+
+    page.get_by_role("button", name="新对话").click()
+    expect(bot_turns(page)).to_have_count(0)
+    ask(page, "你好")
+    expect(bot_turns(page)).to_have_count(1)
+    assert fake_rasa.received[-1][0] not in ("", first_sender)
+
+
+def test_phone_layout_fits_390_pixels(new_page: Callable[..., Page], url: str, artifacts: Path) -> None:
+    page = new_page(width=390, height=844, is_mobile=True, has_touch=True, device_scale_factor=2)
+    page.goto(url + "/")
+    ask(page, "我们在五角场，想注册商标")
+    expect(bot_turns(page).last.locator(".card")).to_have_count(2)
+    ask(page, "知识产权质押贷款有贴息吗？")
+    bot_turns(page).last.locator(".sources summary").click()
+    expect(bot_turns(page).last.locator(".snippet")).to_be_visible()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390
+    send = page.get_by_role("button", name="发送")
+    box = send.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= 390
+    page.screenshot(path=artifacts / "chat-phone-390.png")
+
+
+def test_typing_indicator_while_waiting(new_page: Callable[..., Page], url: str) -> None:
+    page = new_page()
+    page.goto(url + "/")
+    ask(page, "请慢一点回答")
+    typing = page.get_by_role("status", name="正在输入…")
+    expect(typing).to_be_visible()
+    expect(bot_turns(page)).to_have_count(1, timeout=10000)
+    expect(typing).to_have_count(0)
+
+
+def test_network_error_then_retry(new_page: Callable[..., Page], url: str, artifacts: Path) -> None:
+    page = new_page()
+    page.goto(url + "/")
+    page.route("**/api/chat", lambda route: route.abort("internetdisconnected"))
+    ask(page, "你好")
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("网络连接失败")
+    page.screenshot(path=artifacts / "chat-network-error.png")
+    page.unroute("**/api/chat")
+    alert.get_by_role("button", name="重试").click()
+    expect(page.get_by_role("alert")).to_have_count(0)
+    expect(bot_turns(page)).to_have_count(1)
+    expect(page.locator(".turn.user")).to_have_count(1)  # the retry does not repeat the question
+
+
+def test_bot_unavailable_shows_the_gateways_chinese_detail(
+    new_page: Callable[..., Page], tmp_path: Path, artifacts: Path
+) -> None:
+    settings = Settings(port=free_port(), rasa_port=free_port(), var_dir=tmp_path)  # nothing listens there
+    with gateway_in_thread(settings) as (dead_url, _):
+        page = new_page()
+        page.goto(dead_url + "/")
+        ask(page, "知识产权质押贷款有贴息吗？")
+        alert = page.get_by_role("alert")
+        expect(alert.locator(".error-text")).to_have_text(RASA_DOWN_DETAIL)
+        expect(alert.get_by_role("button", name="重试")).to_be_visible()
+        page.screenshot(path=artifacts / "chat-bot-unavailable.png")
+
+
+def test_untrusted_text_is_shown_never_run(new_page: Callable[..., Page], url: str) -> None:
+    page = new_page()
+    page.goto(url + "/")
+    ask(page, "<b>你好</b>")
+    answer = bot_turns(page).last
+    expect(answer.locator(".bubble")).to_contain_text(HOSTILE)
+    answer.locator(".sources summary").click()
+    expect(answer.locator(".source-title")).to_contain_text("<script>")
+    expect(page.locator(".turn.user .bubble")).to_have_text("<b>你好</b>")
+    assert page.locator("img, b, .bubble script").count() == 0
+    assert page.evaluate("window.__xss") is None
+
+
+def test_embedded_widget_opens_by_keyboard(new_page: Callable[..., Page], url: str, artifacts: Path) -> None:
+    page = new_page()
+    page.goto(url + "/embed")
+    launcher = page.get_by_role("button", name="打开在线咨询")
+    panel = page.get_by_role("dialog", name="杨浦知识产权全科医生")
+    expect(panel).to_be_hidden()
+    launcher.focus()
+    page.keyboard.press("Enter")
+    expect(panel).to_be_visible()
+    focused = "document.getElementById('ipgp-widget-host').shadowRoot.activeElement.id"
+    assert page.evaluate(focused) == "ipgp-input"
+    page.keyboard.type("知识产权质押贷款有贴息吗？")
+    page.keyboard.press("Enter")
+    expect(bot_turns(page)).to_have_count(1)
+    page.screenshot(path=artifacts / "widget-open.png")
+    page.keyboard.press("Escape")
+    expect(panel).to_be_hidden()
+    assert page.evaluate(
+        "document.getElementById('ipgp-widget-host').shadowRoot.activeElement.className"
+    ) == ("launcher")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.get_by_role("button", name="打开在线咨询").click()
+    expect(bot_turns(page)).to_have_count(1)  # same conversation as before
+    page.screenshot(path=artifacts / "widget-phone-390.png")
+    page.get_by_role("button", name="关闭咨询窗口").click()
+    expect(panel).to_be_hidden()
+
+
+# ---- the real bot: Rasa + actions + retrieval behind the gateway -------------------------------------
+
+
+def warm_up(bot: RunningBot, timeout_s: float = 180) -> None:
+    """The action server loads its embedding model on the first question; wait for that outside the page."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        body = {"sender_id": "e2e-browser-warm-up", "message": "专利资助怎么申请？"}
+        if httpx.post(f"{bot.url}/api/chat", json=body, timeout=30).status_code == 200:
+            return
+        if time.monotonic() > deadline:
+            pytest.fail(f"the bot did not answer within {timeout_s:.0f}s; see {bot.log_dir}")
+        time.sleep(2)
+
+
+def test_real_bot_answers_with_citation_quick_reply_and_station(
+    new_page: Callable[..., Page], running_bot: RunningBot, artifacts: Path
+) -> None:
+    warm_up(running_bot)
+    page = new_page()
+    page.goto(running_bot.url + "/")
+    ask(page, "知识产权质押贷款，区里给贴息吗？")
+    answer = bot_turns(page).last
+    expect(answer.locator(".bubble").first).to_be_visible(timeout=30000)
+    page.screenshot(path=artifacts / "real-bot-answer.png")
+    expect(answer.locator(".sources")).to_have_count(1)
+    answer.locator(".sources summary").click()
+    expect(answer.locator(".source-title").first).to_be_visible()
+    expect(answer.locator(".sources")).to_contain_text("杨府发〔2024〕4号")
+    expect(answer.locator(".status").first).to_have_text("现行")
+    page.screenshot(path=artifacts / "real-bot-answer.png")
+
+    quick = answer.locator(".quick .chip")
+    expect(quick.first).to_be_visible()
+    title = quick.first.inner_text()
+    quick.first.click()
+    expect(page.locator(".turn.user .bubble").last).to_have_text(title)
+    expect(bot_turns(page)).to_have_count(2, timeout=30000)
+
+    ask(page, "我们在五角场，想注册商标")
+    expect(bot_turns(page)).to_have_count(3, timeout=30000)
+    cards = bot_turns(page).last.locator(".card")
+    expect(cards.first).to_be_visible()
+    expect(cards.first.locator(".card-fields")).to_contain_text("商标")
+    expect(cards.first.locator(".badge.demo")).to_have_count(1 if "演示" in cards.first.inner_text() else 0)
+    page.screenshot(path=artifacts / "real-bot-station.png")
