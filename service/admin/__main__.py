@@ -1,0 +1,94 @@
+"""Command line: `python -m service.admin create-admin NAME | export DIR | publish | migrate`."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from service.admin.auth import ROLES, UserExistsError, WeakPasswordError
+from service.admin.settings import AdminConfigError, get_admin_settings
+from service.admin.state import AdminState
+from service.settings import get_settings
+
+PASSWORD_ENV = "IPGP_ADMIN_PASSWORD"
+
+
+def _password() -> str:
+    from_env = os.environ.get(PASSWORD_ENV)
+    if from_env:
+        return from_env
+    first = getpass.getpass("密码：")
+    if first != getpass.getpass("再次输入密码："):
+        raise SystemExit("两次输入的密码不一致")
+    return first
+
+
+def cmd_create_user(state: AdminState, args: argparse.Namespace) -> int:
+    try:
+        state.accounts.create_user(args.username, _password(), args.role)
+    except (UserExistsError, WeakPasswordError) as error:
+        message = f"用户已存在：{args.username}" if isinstance(error, UserExistsError) else str(error)
+        print(message, file=sys.stderr)
+        return 1
+    state.store.audit("cli", "user_create", f"用户 {args.username}", f"角色 {args.role}")
+    print(f"已创建{'管理员' if args.role == 'admin' else '编辑'}账号：{args.username}")
+    return 0
+
+
+def cmd_export(state: AdminState, args: argparse.Namespace) -> int:
+    state.export(Path(args.dir))
+    state.store.audit("cli", "export", str(args.dir))
+    print(f"草稿知识库已导出到 {args.dir}")
+    return 0
+
+
+def cmd_publish(state: AdminState, _: argparse.Namespace) -> int:
+    publish_id = state.publisher.start("cli")
+    state.store.audit("cli", "publish", f"发布 #{publish_id}")
+    state.publisher.wait()
+    row = state.publisher.get(publish_id)
+    print(row.message if row else "发布记录丢失")
+    return 0 if row is not None and row.status == "succeeded" else 1
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="python -m service.admin", description="知识库管理后台命令")
+    commands = root.add_subparsers(dest="command", required=True)
+    create = commands.add_parser("create-admin", help=f"创建管理员（密码从提示或 {PASSWORD_ENV} 读取）")
+    create.add_argument("username")
+    create.set_defaults(func=cmd_create_user, role="admin")
+    user = commands.add_parser("create-user", help="创建账号，可指定角色")
+    user.add_argument("username")
+    user.add_argument("--role", choices=ROLES, default="editor")
+    user.set_defaults(func=cmd_create_user)
+    out = commands.add_parser("export", help="把草稿知识库按 knowledge/ 的文件格式写出")
+    out.add_argument("dir")
+    out.set_defaults(func=cmd_export)
+    commands.add_parser("publish", help="构建并上线草稿（与后台“发布”相同）").set_defaults(func=cmd_publish)
+    commands.add_parser("migrate", help="只执行数据库迁移和首次导入").set_defaults(func=lambda s, a: 0)
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        settings, admin = get_settings(), get_admin_settings()
+        admin.check(settings)
+        state = AdminState.build(settings, admin)
+    except AdminConfigError as error:
+        print(error, file=sys.stderr)
+        return 2
+    state.startup()
+    try:
+        code: int = args.func(state, args)
+        return code
+    finally:
+        state.engine.dispose()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,95 @@
+"""Dashboard numbers: questions per day, answered vs fallback, top topics and stations, thumbs ratio."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from service.admin.models import aware
+from service.admin.review import CHINA, Period, _within
+from service.store import FeedbackRow, ReferralRow, Store, TurnRow
+
+# Topic of a question by its words; the first topic whose word occurs wins.
+TOPICS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("质押融资", ("质押", "贷款", "融资", "贴息", "技知融")),
+    ("资助补贴", ("资助", "补贴", "奖励", "补助", "申报")),
+    ("海外维权", ("海外", "国外", "境外", "出口", "337")),
+    ("侵权纠纷", ("侵权", "维权", "纠纷", "调解", "起诉", "法院", "盗用", "仿冒")),
+    ("商标", ("商标", "品牌")),
+    ("版权", ("版权", "著作权", "软著")),
+    ("技术转移", ("技术转移", "成果转化", "转化", "技术交易", "许可")),
+    ("专利", ("专利", "PCT", "发明")),
+)
+OTHER_TOPIC = "其他"
+
+
+def topic_of(question: str) -> str:
+    upper = question.upper()
+    for topic, words in TOPICS:
+        if any(word in upper for word in words):
+            return topic
+    return OTHER_TOPIC
+
+
+def dashboard(store: Store, today: date, days: int, station_names: dict[str, str]) -> dict[str, Any]:
+    """All dashboard series for the `days` Shanghai days ending today."""
+    first = today - timedelta(days=days - 1)
+    period = Period(first, today)
+    per_day: dict[date, list[int]] = {first + timedelta(days=n): [0, 0] for n in range(days)}
+    topics: Counter[str] = Counter()
+    fallback_topics: Counter[str] = Counter()
+    with Session(store.engine) as session:
+        turns: list[tuple[datetime, bool, str]] = [
+            (row[0], row[1], row[2])
+            for row in session.execute(
+                _within(
+                    select(TurnRow.created_at, TurnRow.fallback, TurnRow.message), TurnRow.created_at, period
+                )
+            )
+        ]
+        ratings = (
+            session.execute(_within(select(FeedbackRow.rating), FeedbackRow.created_at, period))
+            .scalars()
+            .all()
+        )
+        stations = (
+            session.execute(_within(select(ReferralRow.station_id), ReferralRow.created_at, period))
+            .scalars()
+            .all()
+        )
+    for created_at, fallback, message in turns:
+        day = aware(created_at).astimezone(CHINA).date()
+        if day in per_day:
+            per_day[day][0] += 1
+            per_day[day][1] += int(bool(fallback))
+        topic = topic_of(message)
+        topics[topic] += 1
+        if fallback:
+            fallback_topics[topic] += 1
+    total = len(turns)
+    fallbacks = sum(1 for _, fallback, _ in turns if fallback)
+    station_counts = Counter(s for s in stations if s)
+    return {
+        "days": days,
+        "per_day": [
+            {"date": day.isoformat(), "questions": counts[0], "fallback": counts[1]}
+            for day, counts in sorted(per_day.items())
+        ],
+        "questions": total,
+        "answered": total - fallbacks,
+        "fallback": fallbacks,
+        "answered_rate": round((total - fallbacks) / total, 3) if total else None,
+        "top_topics": [
+            {"topic": topic, "questions": count, "fallback": fallback_topics[topic]}
+            for topic, count in topics.most_common(8)
+        ],
+        "top_stations": [
+            {"station_id": sid, "name": station_names.get(sid, sid), "referrals": count}
+            for sid, count in station_counts.most_common(8)
+        ],
+        "thumbs": {"up": ratings.count("up"), "down": ratings.count("down")},
+    }

@@ -1,0 +1,116 @@
+"""/admin/api/{documents,rules,stations,faq,terms}: list, read, create, update and delete draft entries."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Header, Request, Response
+
+from retrieval.schema import STATION_TYPE_LABELS
+from service.admin.consistency import stale_mentions
+from service.admin.deps import StaffDep, StateDep, client_ip
+from service.admin.entities import EntityValidationError, flat, title_of, validate
+from service.admin.state import AdminState
+from service.admin.store import Entry, describe
+
+RESOURCES = {"documents": "document", "rules": "rule", "stations": "station", "faq": "faq", "terms": "term"}
+
+
+def entry_body(entry: Entry) -> dict[str, Any]:
+    return {
+        "key": entry.key,
+        "version": entry.version,
+        "title": title_of(entry.kind, entry.data),
+        "updated_at": entry.updated_at.isoformat(),
+        "updated_by": entry.updated_by,
+        "data": flat(entry.kind, entry.data),
+    }
+
+
+def save_new(state: AdminState, kind: str, raw: Any, user: str, ip: str) -> Entry:
+    """Validate and create one entry, with its audit record."""
+    checked = validate(kind, raw, state.store.locations())
+    entry = state.store.create(kind, checked.key, checked.data, user)
+    state.store.audit(user, "create", describe(kind, checked.key, checked.data), f"版本{entry.version}", ip)
+    return entry
+
+
+def _if_match(value: str | None) -> int | None:
+    return int(value.strip('"')) if value and value.strip('"').isdigit() else None
+
+
+def make_router(resource: str, kind: str) -> APIRouter:
+    """The five routes of one resource; editors and admins may write, with the CSRF header."""
+    router = APIRouter(prefix=f"/admin/api/{resource}", tags=["admin"])
+
+    @router.get("")
+    def list_entries(_: StaffDep, state: StateDep) -> list[dict[str, Any]]:
+        return [entry_body(e) for e in state.store.entries(kind)]
+
+    @router.get("/{key}")
+    def read_entry(key: str, _: StaffDep, state: StateDep, response: Response) -> dict[str, Any]:
+        entry = state.store.get(kind, key)
+        response.headers["ETag"] = f'"{entry.version}"'
+        return entry_body(entry)
+
+    @router.post("", status_code=201)
+    def create_entry(
+        user: StaffDep, state: StateDep, request: Request, raw: Annotated[dict[str, Any], Body()]
+    ) -> dict[str, Any]:
+        return entry_body(save_new(state, kind, raw, user.username, client_ip(request)))
+
+    @router.put("/{key}")
+    def update_entry(
+        key: str,
+        user: StaffDep,
+        state: StateDep,
+        request: Request,
+        raw: Annotated[dict[str, Any], Body()],
+        if_match: Annotated[str | None, Header()] = None,
+    ) -> dict[str, Any]:
+        """The answer lists other entries that still state a replaced phone number or address."""
+        before = state.store.get(kind, key)
+        key_field = "word" if kind == "term" else "id"
+        checked = validate(kind, {**raw, key_field: raw.get(key_field, key)}, state.store.locations())
+        if checked.key != key:
+            raise EntityValidationError({key_field: "编号不可修改；如需改名，请新建条目后删除旧条目"})
+        entry = state.store.update(kind, key, checked.data, user.username, _if_match(if_match))
+        if entry.version != before.version:
+            state.store.audit(
+                user.username,
+                "update",
+                describe(kind, key, checked.data),
+                f"版本{entry.version}",
+                client_ip(request),
+            )
+        return {
+            **entry_body(entry),
+            "warnings": stale_mentions(state.store, kind, key, before.data, entry.data),
+        }
+
+    @router.delete("/{key}")
+    def delete_entry(key: str, user: StaffDep, state: StateDep, request: Request) -> dict[str, Any]:
+        entry = state.store.get(kind, key)
+        version = state.store.delete(kind, key, user.username)
+        state.store.audit(
+            user.username, "delete", describe(kind, key, entry.data), f"版本{version}", client_ip(request)
+        )
+        return {"detail": "已删除（可在版本历史中恢复）", "version": version}
+
+    return router
+
+
+routers = [make_router(resource, kind) for resource, kind in RESOURCES.items()]
+
+reference = APIRouter(prefix="/admin/api", tags=["admin"])
+
+
+@reference.get("/locations")
+def locations(_: StaffDep, state: StateDep) -> dict[str, Any]:
+    """Streets and parks for the station form (canonical names only are accepted)."""
+    places = state.store.locations()
+    return {
+        "streets": [s.name for s in places.streets] if places else [],
+        "parks": [p.name for p in places.parks] if places else [],
+        "station_types": [{"code": t.value, "label": label} for t, label in STATION_TYPE_LABELS.items()],
+    }

@@ -1,0 +1,65 @@
+"""/admin/api/publish: admins publish the draft as a new live index; progress and history for all staff."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+
+from service.admin.deps import AdminDep, StaffDep, StateDep, client_ip
+from service.admin.indexing import live_build
+from service.admin.models import PublishRow
+from service.admin.publish import STAGES
+
+router = APIRouter(prefix="/admin/api/publish", tags=["admin"])
+
+
+def publish_body(row: PublishRow) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "status": row.status,
+        "stage": row.stage,
+        "stage_label": STAGES.get(row.stage, row.stage),
+        "progress": row.progress,
+        "message": row.message,
+        "build_id": row.build_id,
+        "started_by": row.started_by,
+        "started_at": row.started_at.isoformat(),
+        "finished_at": row.finished_at.isoformat() if row.finished_at else None,
+        "duration_s": row.duration_s,
+        "draft_version": row.draft_version,
+    }
+
+
+@router.post("", status_code=202)
+def start(user: AdminDep, state: StateDep, request: Request) -> dict[str, Any]:
+    publish_id = state.publisher.start(user.username)
+    state.store.audit(user.username, "publish", f"发布 #{publish_id}", ip=client_ip(request))
+    row = state.publisher.get(publish_id)
+    if row is None:  # pragma: no cover  # the row was written just above
+        raise HTTPException(status_code=500, detail="发布任务记录丢失")
+    return publish_body(row)
+
+
+@router.get("")
+def overview(_: StaffDep, state: StateDep) -> dict[str, Any]:
+    """Live build, whether the draft changed since the last successful publish, recent runs."""
+    last = state.publisher.last_success()
+    revision = state.store.revision()
+    live = live_build(state.settings.index_dir)
+    return {
+        "live_build": live,
+        "draft_revision": revision,
+        "unpublished_changes": last is None or last.draft_version != revision,
+        # False when e.g. `python -m retrieval build` replaced the published index from knowledge/
+        "live_is_last_publish": last is not None and last.build_id == live,
+        "history": [publish_body(row) for row in state.publisher.history()],
+    }
+
+
+@router.get("/{publish_id}")
+def progress(publish_id: int, _: StaffDep, state: StateDep) -> dict[str, Any]:
+    row = state.publisher.get(publish_id)
+    if row is None:
+        raise HTTPException(status_code=404, detail="发布任务不存在")
+    return publish_body(row)
