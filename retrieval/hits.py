@@ -1,0 +1,76 @@
+"""Typed values passed out of retrieval: chunks, sources, hits and search results."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from retrieval.schema import Status
+
+ChunkKind = Literal["document", "rule", "station", "faq"]
+
+
+class Frozen(BaseModel):
+    """Immutable value; unknown fields are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(Frozen):
+    """Where a passage comes from, for the citation shown to users."""
+
+    title: str
+    number: str = ""
+    date: str = ""
+    url: str = ""
+    status: Status = Status.unknown
+    demo: bool = False
+
+
+class Chunk(Frozen):
+    """One indexed passage. `text` is what is indexed and shown: context header plus body."""
+
+    chunk_id: str
+    doc_id: str
+    kind: ChunkKind
+    title: str
+    section: str = ""
+    body: str
+    text: str
+    source: Source
+
+
+class Hit(Frozen):
+    """One search result."""
+
+    chunk_id: str
+    doc_id: str
+    kind: ChunkKind
+    title: str
+    section: str
+    text: str
+    body: str
+    score: float
+    source: Source
+
+    @classmethod
+    def from_chunk(cls, chunk: Chunk, score: float) -> Hit:
+        """Build a hit from an indexed chunk and its fused score."""
+        return cls(score=score, **chunk.model_dump(exclude={"source"}), source=chunk.source)
+
+
+class Signals(Frozen):
+    """Raw evidence behind the answerable decision (for calibration and logs)."""
+
+    top_cosine: float = 0.0  # best dense cosine among the candidates
+    coverage: float = 0.0  # best IDF-weighted share of query words found in one of the top hits
+    chinese: bool = True  # the question contains Chinese characters (lexical evidence possible)
+
+
+class SearchResult(Frozen):
+    """Hits best first, and whether they are good enough to answer from."""
+
+    hits: list[Hit]
+    answerable: bool
+    signals: Signals = Signals()

@@ -1,0 +1,289 @@
+"""Load and validate the staff-owned knowledge base in knowledge/, all files or nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from retrieval.errors import KnowledgeFormatError
+from retrieval.normalize import normalize_text
+from retrieval.schema import Document, DocumentMeta, Faq, Locations, Park, Rule, Station, Street
+
+DOCUMENTS_DIR = "documents"
+RULES_FILE = "rules.yml"
+STATIONS_FILE = "stations.yml"
+LOCATIONS_FILE = "locations.yml"
+FAQ_FILE = "faq.yml"
+USERDICT_FILE = "userdict.txt"
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*\r?\n(.*)\Z", re.DOTALL)
+_USERDICT_LINE = re.compile(r"^(\S+)(?:\s+(\d+))?(?:\s+([a-zA-Z]+))?$")
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class _DataLoader(yaml.SafeLoader):
+    """SafeLoader that keeps dates as strings; the schema decides how to parse them."""
+
+
+_DataLoader.yaml_implicit_resolvers = {
+    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+@dataclass(frozen=True)
+class UserWord:
+    """One jieba user-dictionary entry."""
+
+    word: str
+    freq: int | None = None
+    tag: str | None = None
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    """A fully validated knowledge base; never partially loaded."""
+
+    root: Path
+    documents: list[Document]
+    rules: list[Rule]
+    stations: list[Station]
+    locations: Locations
+    faq: list[Faq]
+    userdict: list[UserWord] = field(default_factory=list)
+
+    def station(self, station_id: str) -> Station | None:
+        """Return the station with this id, or None."""
+        return next((s for s in self.stations if s.id == station_id), None)
+
+    def resolve_location(self, text: str) -> Street | Park | None:
+        """Return the street or park whose name or alias is the longest match inside text."""
+        matches = self.find_locations(text)
+        return matches[0] if matches else None
+
+    def find_locations(self, text: str) -> list[Street | Park]:
+        """All streets and parks named in text, longest matching alias first, each once."""
+        key = normalize_text(text)
+        found: list[tuple[int, int, Street | Park]] = []
+        places: list[Street | Park] = [*self.locations.streets, *self.locations.parks]
+        for order, place in enumerate(places):
+            lengths = [len(a) for a in _location_names(place) if a and a in key]
+            if lengths:
+                found.append((-max(lengths), order, place))
+        return [place for _, _, place in sorted(found, key=lambda item: item[:2])]
+
+    def street_of(self, place: Street | Park) -> Street | None:
+        """The canonical street of a street or park (None if the park's street is unknown)."""
+        if isinstance(place, Street):
+            return place
+        return next((s for s in self.locations.streets if s.name == place.street), None)
+
+
+def _location_names(place: Street | Park) -> list[str]:
+    """Name and aliases, normalised; a street also answers to its name without 街道 (殷行)."""
+    names = [place.name, *place.aliases]
+    if isinstance(place, Street) and place.name.endswith("街道") and len(place.name) >= 4:
+        names.append(place.name.removesuffix("街道"))
+    return list(dict.fromkeys(normalize_text(n) for n in names))
+
+
+def _entry_label(raw: Any, index: int) -> str:
+    if isinstance(raw, dict):
+        for key in ("id", "name", "question"):
+            value = raw.get(key)
+            if isinstance(value, str) and value:
+                return f"{value} (#{index})"
+    return f"#{index}"
+
+
+def _first_error(exc: ValidationError) -> tuple[str, str]:
+    """All offending fields ("a, b") and their messages; a typo shows as missing + unknown."""
+    locs: list[str] = []
+    messages: list[str] = []
+    for err in exc.errors():
+        loc = ".".join(str(part) for part in err["loc"]) or "(root)"
+        if loc not in locs:
+            locs.append(loc)
+        messages.append(f"{loc}: {err['msg']}")
+    return ", ".join(locs), "; ".join(messages)
+
+
+def _validate_list(file: Path, raw: Any, key: str, model: type[M]) -> list[M]:
+    items = _top_level(file, raw, (key,))[key]
+    if items is None:
+        return []
+    if not isinstance(items, list):
+        raise KnowledgeFormatError(file, key, key, "应为列表 (expected a list)")
+    result = []
+    for index, item in enumerate(items):
+        try:
+            result.append(model.model_validate(item))
+        except ValidationError as exc:
+            loc, msg = _first_error(exc)
+            raise KnowledgeFormatError(file, _entry_label(item, index), loc, msg) from exc
+    return result
+
+
+def _top_level(file: Path, raw: Any, keys: Sequence[str]) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise KnowledgeFormatError(file, "(file)", "(root)", f"应为包含 {', '.join(keys)} 的映射")
+    unknown = sorted(set(raw) - set(keys))
+    if unknown:
+        raise KnowledgeFormatError(file, "(file)", str(unknown[0]), "未知的顶层键 (unknown key)")
+    missing = [k for k in keys if k not in raw]
+    if missing:
+        raise KnowledgeFormatError(file, "(file)", missing[0], "缺少顶层键 (missing key)")
+    return raw
+
+
+def _read_yaml(file: Path) -> Any:
+    if not file.is_file():
+        raise KnowledgeFormatError(file, "(file)", "(file)", "文件不存在 (file missing)")
+    try:
+        return yaml.load(file.read_text(encoding="utf-8"), Loader=_DataLoader)
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise KnowledgeFormatError(file, "(file)", "(syntax)", str(exc)) from exc
+
+
+def load_document(file: Path) -> Document:
+    """Parse one Markdown document with YAML front matter."""
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise KnowledgeFormatError(file, file.stem, "(file)", str(exc)) from exc
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        raise KnowledgeFormatError(file, file.stem, "(front matter)", "缺少 --- 包围的 YAML 头")
+    try:
+        meta_raw = yaml.load(match.group(1), Loader=_DataLoader)
+    except yaml.YAMLError as exc:
+        raise KnowledgeFormatError(file, file.stem, "(front matter)", str(exc)) from exc
+    try:
+        meta = DocumentMeta.model_validate(meta_raw)
+        document = Document(meta=meta, body=match.group(2).strip())
+    except ValidationError as exc:
+        loc, msg = _first_error(exc)
+        raise KnowledgeFormatError(file, _entry_label(meta_raw, 0), loc, msg) from exc
+    if meta.id != file.stem:
+        raise KnowledgeFormatError(file, meta.id, "id", f"id 应与文件名一致：{file.stem}")
+    return document
+
+
+def load_userdict(file: Path) -> list[UserWord]:
+    """Read a jieba user dictionary file."""
+    if not file.is_file():
+        raise KnowledgeFormatError(file, "(file)", "(file)", "文件不存在 (file missing)")
+    return parse_userdict(file.read_text(encoding="utf-8"), file)
+
+
+def parse_userdict(text: str, file: Path | str = USERDICT_FILE) -> list[UserWord]:
+    """Parse jieba user-dictionary text ("word [freq] [tag]" per line; # starts a comment)."""
+    words = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        match = _USERDICT_LINE.match(line)
+        if not match:
+            raise KnowledgeFormatError(file, f"line {number}", "word", f"格式应为“词 频率 词性”：{line}")
+        freq = int(match.group(2)) if match.group(2) else None
+        words.append(UserWord(match.group(1), freq, match.group(3)))
+    return words
+
+
+def knowledge_files(root: Path) -> list[Path]:
+    """Every file the loader reads, in a stable order."""
+    docs = sorted((root / DOCUMENTS_DIR).glob("*.md"))
+    names = [RULES_FILE, STATIONS_FILE, LOCATIONS_FILE, FAQ_FILE, USERDICT_FILE]
+    return docs + [root / n for n in names if (root / n).exists()]
+
+
+def knowledge_hash(root: Path) -> str:
+    """Stable sha256 over the names and contents of every knowledge file."""
+    digest = hashlib.sha256()
+    for file in knowledge_files(root):
+        digest.update(file.relative_to(root).as_posix().encode())
+        digest.update(b"\0")
+        digest.update(file.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def load_knowledge(root: Path) -> KnowledgeBase:
+    """Load and validate every knowledge file; raise KnowledgeFormatError on the first problem."""
+    root = Path(root)
+    doc_dir = root / DOCUMENTS_DIR
+    doc_files = sorted(doc_dir.glob("*.md"))
+    if not doc_files:
+        raise KnowledgeFormatError(doc_dir, "(dir)", "(file)", "没有任何 .md 文档 (no documents)")
+    documents = [load_document(f) for f in doc_files]
+    rules = _validate_list(root / RULES_FILE, _read_yaml(root / RULES_FILE), "rules", Rule)
+    stations = _validate_list(
+        root / STATIONS_FILE, _read_yaml(root / STATIONS_FILE), "stations", Station
+    )
+    faq = _validate_list(root / FAQ_FILE, _read_yaml(root / FAQ_FILE), "faq", Faq)
+    locations = _load_locations(root / LOCATIONS_FILE)
+    base = KnowledgeBase(
+        root=root,
+        documents=documents,
+        rules=rules,
+        stations=stations,
+        locations=locations,
+        faq=faq,
+        userdict=load_userdict(root / USERDICT_FILE),
+    )
+    _check_references(base)
+    return base
+
+
+def _load_locations(file: Path) -> Locations:
+    raw = _top_level(file, _read_yaml(file), ("streets", "parks"))
+    streets = _validate_list(file, {"streets": raw["streets"]}, "streets", Street)
+    parks = _validate_list(file, {"parks": raw["parks"]}, "parks", Park)
+    return Locations(streets=streets, parks=parks)
+
+
+def _check_unique(file: Path, ids: Iterable[str], seen: dict[str, Path], what: str) -> None:
+    for ident in ids:
+        if ident in seen:
+            raise KnowledgeFormatError(file, ident, what, "重复的 id (duplicate id)")
+        seen[ident] = file
+
+
+def _check_references(base: KnowledgeBase) -> None:
+    root = base.root
+    # Ids are unique within a kind (a hit is identified by kind and doc_id).
+    _check_unique(root / DOCUMENTS_DIR, (d.meta.id for d in base.documents), {}, "id")
+    _check_unique(root / RULES_FILE, (r.id for r in base.rules), {}, "id")
+    _check_unique(root / STATIONS_FILE, (s.id for s in base.stations), {}, "id")
+    _check_unique(root / FAQ_FILE, (f.id for f in base.faq), {}, "id")
+    streets = {s.name for s in base.locations.streets}
+    parks = {p.name for p in base.locations.parks}
+    loc_file = root / LOCATIONS_FILE
+    for park in base.locations.parks:
+        if park.street and park.street not in streets:
+            raise KnowledgeFormatError(loc_file, park.name, "street", f"未知街道：{park.street}")
+    owners: dict[str, str] = {}
+    places: list[Street | Park] = [*base.locations.streets, *base.locations.parks]
+    for place in places:
+        for alias in _location_names(place):
+            if owners.setdefault(alias, place.name) != place.name:
+                raise KnowledgeFormatError(
+                    loc_file, place.name, "aliases", f"别名“{alias}”同时指向 {owners[alias]}"
+                )
+    station_file = root / STATIONS_FILE
+    for station in base.stations:
+        for street in station.streets:
+            if street not in streets:
+                raise KnowledgeFormatError(station_file, station.id, "streets", f"未知街道：{street}")
+        for park_name in station.parks:
+            if park_name not in parks:
+                raise KnowledgeFormatError(station_file, station.id, "parks", f"未知园区：{park_name}")

@@ -1,0 +1,137 @@
+"""The retrieval facade: a Searcher holds the model and the current index and hot-swaps builds."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+from typing import Literal
+
+import faiss
+
+from retrieval.confidence import has_chinese, is_answerable
+from retrieval.dense import Encoder, get_encoder, search_dense
+from retrieval.errors import IndexMismatchError, IndexNotBuiltError
+from retrieval.fusion import fuse
+from retrieval.hits import Hit, SearchResult, Signals
+from retrieval.normalize import normalize_text
+from retrieval.settings import RetrievalSettings, get_settings
+from retrieval.store import MANIFEST_FILE, LoadedIndex, current_target, load_index
+
+log = logging.getLogger(__name__)
+
+Mode = Literal["hybrid", "bm25", "dense"]
+COVERAGE_HITS = 3  # lexical coverage is the best share over the first few hits
+
+
+class Searcher:
+    """Thread-safe hybrid search over the current index build; reloads when `current` moves."""
+
+    def __init__(
+        self, index_dir: Path, encoder: Encoder, settings: RetrievalSettings | None = None
+    ) -> None:
+        self.index_dir = Path(index_dir)
+        self.encoder = encoder
+        self.settings = settings or get_settings()
+        self._index: LoadedIndex | None = None
+        self._target: Path | None = None
+        self._failed: Path | None = None
+        self._reload = threading.Lock()
+        self._fixed = (self.index_dir / MANIFEST_FILE).is_file()  # a single build, no pointer
+        faiss.omp_set_num_threads(self.settings.threads)
+
+    def _pointer(self) -> Path | None:
+        return self.index_dir if self._fixed else current_target(self.index_dir)
+
+    @classmethod
+    def from_settings(cls, settings: RetrievalSettings | None = None) -> Searcher:
+        """A searcher over IPGP_INDEX_DIR with the model in IPGP_MODEL_DIR (loaded once)."""
+        settings = settings or get_settings()
+        searcher = cls(settings.index_dir, get_encoder(settings.model_dir), settings)
+        searcher.index()  # fail fast: IndexNotBuiltError / IndexMismatchError
+        return searcher
+
+    def index(self) -> LoadedIndex:
+        """The index to search now; loads a newly switched build first (other threads keep
+        using the old one while it loads)."""
+        target = self._pointer()
+        if self._index is not None and (target is None or target in (self._target, self._failed)):
+            return self._index
+        if not self._reload.acquire(blocking=self._index is None):
+            return self._index  # type: ignore[return-value]  # another thread is loading
+        try:
+            target = self._pointer()
+            if self._index is None or (target is not None and target != self._target):
+                self._load(target)
+        finally:
+            self._reload.release()
+        if self._index is None:
+            raise IndexNotBuiltError(f"索引尚未构建：{self.index_dir}")
+        return self._index
+
+    def _load(self, target: Path | None) -> None:
+        if target is None:
+            raise IndexNotBuiltError(
+                f"索引尚未构建：{self.index_dir}（请先运行 python -m retrieval build）"
+            )
+        try:
+            loaded = load_index(target, self.encoder.fingerprint)
+        except (IndexNotBuiltError, IndexMismatchError, OSError) as exc:
+            if self._index is None:
+                raise
+            log.warning("keeping index %s; new build %s failed to load: %s", self._target, target, exc)
+            self._failed = target
+            return
+        self._index, self._target, self._failed = loaded, target, None
+
+    def candidates(
+        self, query: str, mode: Mode = "hybrid", index: LoadedIndex | None = None
+    ) -> tuple[list[str], dict[int, float], dict[int, float]]:
+        """Query tokens, lexical candidates {row: bm25} and dense candidates {row: cosine}."""
+        index = index or self.index()
+        norm = normalize_text(query)
+        n = self.settings.candidates
+        tokens = index.tokenizer.tokenize(norm)
+        lexical = index.bm25.top(tokens, n) if mode != "dense" else {}
+        dense: dict[int, float] = {}
+        if mode != "bm25" and norm:
+            vector = self.encoder.encode_queries([norm])[0]
+            dense = search_dense(index.dense, vector, n)
+        return tokens, lexical, dense
+
+    def rank(
+        self, lexical: dict[int, float], dense: dict[int, float], mode: Mode = "hybrid"
+    ) -> list[tuple[int, float]]:
+        """One ranking of candidate rows, best first, for the mode and the configured fusion."""
+        if mode == "bm25":
+            return sorted(lexical.items(), key=lambda item: (-item[1], item[0]))
+        if mode == "dense":
+            return sorted(dense.items(), key=lambda item: (-item[1], item[0]))
+        cfg = self.settings
+        return fuse(lexical, dense, cfg.fusion_method, cfg.dense_weight, cfg.rrf_k)
+
+    def search(self, query: str, k: int = 5, mode: Mode = "hybrid") -> SearchResult:
+        """The k best hits for a question and whether they are good enough to answer from."""
+        index = self.index()
+        if not normalize_text(query):
+            return SearchResult(hits=[], answerable=False)
+        tokens, lexical, dense = self.candidates(query, mode, index)
+        top = self.rank(lexical, dense, mode)[:k]
+        hits = [Hit.from_chunk(index.chunks[row], score) for row, score in top]
+        coverage = max(
+            (index.bm25.coverage(tokens, row) for row, _ in top[:COVERAGE_HITS]), default=0.0
+        )
+        signals = Signals(
+            top_cosine=max(dense.values(), default=0.0),
+            coverage=coverage,
+            chinese=has_chinese(normalize_text(query)),
+        )
+        cfg = self.settings
+        answerable = bool(hits) and is_answerable(
+            signals,
+            cfg.answer_strong_cosine,
+            cfg.answer_min_coverage,
+            cfg.answer_floor_cosine,
+            cfg.answer_foreign_cosine,
+        )
+        return SearchResult(hits=hits, answerable=answerable, signals=signals)

@@ -1,0 +1,44 @@
+"""Retrieval settings read from the environment (prefix IPGP_) through a cached get_settings()."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class RetrievalSettings(BaseSettings):
+    """Where the knowledge, index and model live, and the measured fusion/answer parameters."""
+
+    model_config = SettingsConfigDict(env_prefix="IPGP_", extra="ignore")
+
+    knowledge_dir: Path = Path("knowledge")
+    index_dir: Path = Path(".cache/index")
+    model_dir: Path = Path(".cache/models/multilingual-e5-small")
+
+    # Fusion (chosen on the dev set; see BENCHMARKS.md "Retrieval").
+    fusion_method: Literal["score", "rrf"] = "score"
+    dense_weight: float = Field(default=0.2, ge=0.0, le=1.0)
+    rrf_k: int = Field(default=60, ge=1)
+    candidates: int = Field(default=50, ge=1)
+
+    # Answerable decision (calibrated on dev facts + paraphrases vs out-of-scope questions).
+    answer_strong_cosine: float = Field(default=0.92, ge=0.0, le=1.0)
+    answer_min_coverage: float = Field(default=0.40, ge=0.0, le=1.0)
+    answer_floor_cosine: float = Field(default=0.82, ge=0.0, le=1.0)
+    answer_foreign_cosine: float = Field(default=0.80, ge=0.0, le=1.0)
+
+    threads: int = Field(default=1, ge=1)  # torch and faiss CPU threads; 1 measured best here
+    # Encoder compute dtype; auto = bfloat16 where the CPU has it natively (~30% less CPU per
+    # query here, same dev/paraphrase results), else float32.
+    dtype: Literal["auto", "float32", "bfloat16"] = "auto"
+    keep_builds: int = Field(default=3, ge=1)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> RetrievalSettings:
+    """Return the process-wide settings (cached; call get_settings.cache_clear() in tests)."""
+    return RetrievalSettings()

@@ -1,0 +1,60 @@
+"""Fusion is a pure function of two candidate lists; tested without any model."""
+
+from __future__ import annotations
+
+import pytest
+
+from retrieval.confidence import has_chinese, is_answerable
+from retrieval.fusion import fuse, min_max, rrf_fusion, score_fusion
+from retrieval.hits import Signals
+
+LEX = {1: 12.0, 2: 6.0, 3: 0.5}
+DEN = {2: 0.91, 4: 0.88, 1: 0.80}
+
+
+def test_min_max_scales_to_unit_range() -> None:
+    assert min_max({1: 2.0, 2: 4.0, 3: 3.0}) == {1: 0.0, 2: 1.0, 3: 0.5}
+    assert min_max({7: 3.0}) == {7: 1.0}
+    assert min_max({}) == {}
+
+
+def test_weights_zero_and_one_reduce_to_a_single_list() -> None:
+    assert [k for k, _ in score_fusion(LEX, DEN, 0.0)][:3] == [1, 2, 3]
+    assert [k for k, _ in score_fusion(LEX, DEN, 1.0)][:3] == [2, 4, 1]
+
+
+def test_score_fusion_values() -> None:
+    fused = dict(score_fusion(LEX, DEN, 0.5))
+    lex, den = min_max(LEX), min_max(DEN)
+    assert fused[1] == pytest.approx(0.5 * den[1] + 0.5 * lex[1])
+    assert fused[4] == pytest.approx(0.5 * den[4])  # missing from the lexical list counts as 0
+    assert set(fused) == {1, 2, 3, 4}
+
+
+def test_rrf_uses_ranks_not_scores() -> None:
+    fused = dict(rrf_fusion(LEX, DEN, 0.5, k=60))
+    assert fused[2] == pytest.approx(0.5 / 61 + 0.5 / 62)
+    assert fused[4] == pytest.approx(0.5 / 62)
+    scaled = dict(rrf_fusion({k: v * 100 for k, v in LEX.items()}, DEN, 0.5, k=60))
+    assert scaled == fused
+
+
+def test_fusion_is_pure_and_deterministic() -> None:
+    lex, den = dict(LEX), dict(DEN)
+    first = fuse(lex, den, "score", 0.3)
+    assert fuse(lex, den, "score", 0.3) == first
+    assert lex == LEX and den == DEN
+    tie = fuse({5: 1.0, 3: 1.0}, {}, "score", 0.5)
+    assert [k for k, _ in tie] == [3, 5]  # ties broken by row
+    assert fuse({}, {}, "rrf", 0.5) == []
+
+
+def test_answerable_rule() -> None:
+    args = (0.92, 0.40, 0.82, 0.80)
+    assert is_answerable(Signals(top_cosine=0.95, coverage=0.0), *args)
+    assert is_answerable(Signals(top_cosine=0.86, coverage=0.6), *args)
+    assert not is_answerable(Signals(top_cosine=0.86, coverage=0.2), *args)
+    assert not is_answerable(Signals(top_cosine=0.81, coverage=0.9), *args)
+    assert is_answerable(Signals(top_cosine=0.81, coverage=0.0, chinese=False), *args)
+    assert not is_answerable(Signals(top_cosine=0.78, coverage=0.0, chinese=False), *args)
+    assert has_chinese("what is 杨小知") and not has_chinese("What is the hotline?")
