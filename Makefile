@@ -8,7 +8,9 @@ PY          := $(VENV)/bin/python
 RASA        := $(RASA_VENV)/bin/rasa
 MODEL_DIR   ?= .cache/models/multilingual-e5-small
 RASA_MODEL  := models/ipgp.tar.gz
-BOT_FILES   := $(shell find bot -type f -name '*.yml' 2>/dev/null) config.yml domain.yml knowledge/userdict.txt
+BOT_FILES   := $(shell find bot -type f 2>/dev/null) config.yml domain.yml
+KNOWLEDGE   := $(shell find knowledge -type f 2>/dev/null)
+INDEX_STAMP := .cache/index/.built-by-make
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export RASA_TELEMETRY_ENABLED := false
@@ -42,8 +44,13 @@ $(RASA_VENV)/.stamp: requirements/rasa.lock
 $(MODEL_DIR)/ipgp-model.json: $(VENV)/.stamp retrieval/e5_model.py
 	$(PY) -m retrieval.e5_model --out $(MODEL_DIR)
 
-index: $(MODEL_DIR)/ipgp-model.json
+# Rebuilt when knowledge/ or the retrieval code changed since make last built it, so an index that
+# staff published from the admin page is not replaced by the shipped files on the next `make run`.
+$(INDEX_STAMP): $(MODEL_DIR)/ipgp-model.json $(KNOWLEDGE) $(wildcard retrieval/*.py)
 	$(PY) -m retrieval build
+	touch $@
+
+index: $(INDEX_STAMP)
 
 $(RASA_MODEL): $(RASA_VENV)/.stamp $(BOT_FILES)
 	$(RASA) train --fixed-model-name ipgp --out models --config config.yml --domain domain.yml --data bot

@@ -34,6 +34,7 @@ from retrieval.tokenizer import Tokenizer
 SCHEMA_VERSION = 1
 CURRENT = "current"
 BUILDS = "builds"
+SNAPSHOT_DIR = "knowledge"  # the knowledge files a build was made from, for readers that route by them
 MANIFEST_FILE = "manifest.json"
 CHUNKS_FILE = "chunks.jsonl"
 LEXICAL_DIR = "lexical"
@@ -107,6 +108,13 @@ def dense_text(chunk: Chunk) -> str:
 def tokenizer_for(userdict_text: str, bigrams: bool) -> Tokenizer:
     """One tokenizer per distinct user dictionary (jieba start-up costs ~0.7 s)."""
     return Tokenizer(parse_userdict(userdict_text), bigrams=bigrams)
+
+
+def live_knowledge_dir(index_dir: Path) -> Path | None:
+    """The knowledge files the live build was made from (a snapshot inside it), or None."""
+    target = current_target(Path(index_dir))
+    snapshot = target / SNAPSHOT_DIR if target is not None else None
+    return snapshot if snapshot is not None and snapshot.is_dir() else None
 
 
 def current_target(index_dir: Path) -> Path | None:
@@ -332,6 +340,7 @@ def build_index(
             "build_seconds": round(time.perf_counter() - started, 3),
         }
         manifest = write_build(tmp_dir, chunks, tokenizer, vectors, userdict_text, fields, faiss_type)
+        shutil.copytree(knowledge_dir, tmp_dir / SNAPSHOT_DIR)
         final = builds_dir / build_id
         os.rename(tmp_dir, final)
         switch_current(index_dir, final)

@@ -30,8 +30,6 @@ from retrieval.store import (
 
 log = logging.getLogger(__name__)
 
-SNAPSHOT_DIR = "knowledge"  # the published knowledge files, kept inside the build for readers and audits
-
 Progress = Callable[[float], None]
 
 
@@ -138,9 +136,8 @@ def smoke_check(build_dir: Path, encoder: Encoder, questions: Sequence[str], sta
             raise PublishCheckError(f"新索引对检查问题“{question}”没有返回任何结果，已停止发布")
 
 
-def adopt(build_dir: Path, knowledge_dir: Path, index_dir: Path, keep: int) -> Path:
-    """Copy the published files into the build, move it under index_dir/builds and switch `current`."""
-    shutil.copytree(knowledge_dir, build_dir / SNAPSHOT_DIR)
+def adopt(build_dir: Path, index_dir: Path, keep: int) -> Path:
+    """Move a staged build (with its knowledge snapshot) under index_dir/builds and switch `current`."""
     builds = Path(index_dir) / BUILDS
     builds.mkdir(parents=True, exist_ok=True)
     final = builds / build_dir.name

@@ -166,7 +166,7 @@ class Publisher:
             self._set(publish_id, stage="check", progress=0.85)
             smoke_check(build, encoder, self.config.smoke_questions, staging)
             self._set(publish_id, stage="switch", progress=0.95)
-            final = adopt(build, files, self.config.index_dir, self.config.keep_builds)
+            final = adopt(build, self.config.index_dir, self.config.keep_builds)
         except KnowledgeFormatError as error:
             self._fail(publish_id, format_error(error), started)
         except PublishCheckError as error:

@@ -24,6 +24,7 @@ from retrieval.store import (
     build_index,
     current_target,
     dense_text,
+    live_knowledge_dir,
     load_index,
     tokenizer_for,
 )
@@ -189,3 +190,24 @@ def test_a_build_that_fails_to_load_keeps_the_old_index_serving(
     (second.path / "dense.faiss").unlink()  # a broken build was switched in
     assert _hits(searcher, "12330") == before
     assert searcher.index().path == first.path
+
+
+def test_each_build_keeps_the_knowledge_it_was_made_from(
+    knowledge_dir: Path, tmp_path: Path, fake_encoder: FakeEncoder
+) -> None:
+    index_dir = tmp_path / "index"
+    assert live_knowledge_dir(index_dir) is None
+    first = build_index(knowledge_dir, index_dir, fake_encoder)
+    snapshot = live_knowledge_dir(index_dir)
+    assert snapshot == first.path / "knowledge"
+    live, source = load_knowledge(snapshot), load_knowledge(knowledge_dir)
+    assert (live.documents, live.rules, live.stations, live.faq) == (
+        source.documents, source.rules, source.stations, source.faq
+    )
+    # later edits to the source folder do not leak into the live snapshot until the next build
+    (knowledge_dir / "faq.yml").write_text("faq: []\n", encoding="utf-8")
+    assert load_knowledge(snapshot).faq == load_knowledge(first.path / "knowledge").faq
+    assert load_knowledge(snapshot).faq != []
+    second = build_index(knowledge_dir, index_dir, fake_encoder)
+    assert live_knowledge_dir(index_dir) == second.path / "knowledge"
+    assert load_knowledge(second.path / "knowledge").faq == []
