@@ -8,25 +8,33 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from service import errors
+from service import admin, errors
+from service.middleware import EdgeLimits, install_log_redaction
 from service.rasa_client import HttpRasaClient
 from service.routers import chat, feedback, health, web, wechat
 from service.settings import Settings, get_settings
 from service.store import Store
+from service.wechat.dedup_redis import RedisConnections, redis_responder
 from service.wechat.responder import Responder
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    install_log_redaction()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         rasa = HttpRasaClient(settings.rasa_url, settings.rasa_timeout_s)
         app.state.rasa = rasa
         app.state.store = Store(settings.effective_database_url)
-        app.state.wechat = Responder.from_settings(settings)
+        shared = None  # scale-out: WeChat state in Redis, shared by every gateway
+        if settings.redis_url:
+            shared = RedisConnections.from_url(settings.redis_url, settings.redis_prefix)
+        app.state.wechat = redis_responder(settings, shared) if shared else Responder.from_settings(settings)
         yield
         await app.state.wechat.aclose()
+        if shared:
+            await shared.aclose()
         await rasa.aclose()
         app.state.store.engine.dispose()
 
@@ -39,6 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(wechat.router)
     app.include_router(web.router)
     app.mount("/static", web.static_files(), name="static")
+    admin.install(app, settings)
     if settings.cors_origin_list:
         app.add_middleware(
             CORSMiddleware,
@@ -46,4 +55,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_methods=["POST"],
             allow_headers=["Content-Type"],
         )
+    app.add_middleware(EdgeLimits, settings=settings)  # outermost: limits before anything else
     return app

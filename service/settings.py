@@ -43,6 +43,26 @@ class Settings(BaseSettings):
     wechat_dedup_ttl_s: float = 300.0  # how long a MsgId is remembered (WeChat retries within ~15 s)
     wechat_option_ttl_s: float = 600.0  # how long numbered options stay answerable by a digit
 
+    # Abuse limits (service/middleware.py): token buckets per sender and per client IP; a rate of 0 is off.
+    rate_sender_per_s: float = 1.0  # /api/chat sender_id and /wechat openid
+    rate_sender_burst: int = 10
+    rate_ip_per_s: float = 10.0  # /api/chat per client IP (a company behind one NAT shares it)
+    rate_ip_burst: int = 60
+    rate_wechat_ip_per_s: float = 200.0  # /wechat per IP: every user arrives from WeChat's few servers
+    rate_wechat_ip_burst: int = 400
+    max_body_bytes: int = 65536  # any POST/PUT/PATCH outside /admin
+    max_admin_body_bytes: int = 6 * 1024 * 1024  # admin uploads: a 5 MB file plus multipart overhead
+
+    # Scale-out (README "Scale-out"): Rasa replicas share a PostgreSQL tracker store and a Redis lock store.
+    scale_out: bool = False  # the supervisor starts Rasa with endpoints.scale.yml
+    redis_url: str = ""  # e.g. redis://127.0.0.1:6379/0; set: WeChat dedup, token and options in Redis
+    redis_prefix: str = "ipgp"
+    pg_host: str = "127.0.0.1"  # the Rasa tracker store in scale-out
+    pg_port: int = 5432
+    pg_db: str = "rasa"
+    pg_user: str = "rasa"
+    pg_password: str = ""
+
     @property
     def rasa_url(self) -> str:
         return f"http://{self.rasa_host}:{self.rasa_port}"
@@ -78,6 +98,12 @@ class Settings(BaseSettings):
     def _no_default_secrets_in_production(self) -> Settings:
         if self.env == "production" and self.secret_key == DEFAULT_SECRET:
             raise ValueError("IPGP_SECRET_KEY must be set to a real secret in production")
+        return self
+
+    @model_validator(mode="after")
+    def _scale_out_shares_wechat_state(self) -> Settings:
+        if self.scale_out and not self.redis_url:
+            raise ValueError("IPGP_SCALE_OUT needs IPGP_REDIS_URL: gateways must share WeChat state in Redis")
         return self
 
 

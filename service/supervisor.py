@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
+from urllib.parse import urlparse
 
 import httpx
 
@@ -40,6 +41,24 @@ def settings_env(settings: Settings) -> dict[str, str]:
     }
 
 
+def rasa_endpoints(settings: Settings) -> str:
+    """endpoints.scale.yml (PostgreSQL tracker store, Redis lock store) in scale-out, else endpoints.yml."""
+    return "endpoints.scale.yml" if settings.scale_out else "endpoints.yml"
+
+
+def lock_store_env(settings: Settings) -> dict[str, str]:
+    """IPGP_REDIS_HOST/PORT/DB for Rasa's Redis lock store, from the gateway's IPGP_REDIS_URL."""
+    if not settings.scale_out:
+        return {}
+    url = urlparse(settings.redis_url or "redis://127.0.0.1:6379/0")
+    database = url.path.strip("/") or "0"
+    return {
+        "IPGP_REDIS_HOST": url.hostname or "127.0.0.1",
+        "IPGP_REDIS_PORT": str(url.port or 6379),
+        "IPGP_REDIS_DB": database,
+    }
+
+
 def specs(settings: Settings, rasa_bin: Path, model: Path) -> list[Spec]:
     """Command lines of the three processes, bound to the configured hosts and ports."""
     tracker_db = (settings.var_dir / "rasa-tracker.db").resolve()
@@ -49,14 +68,14 @@ def specs(settings: Settings, rasa_bin: Path, model: Path) -> list[Spec]:
             "action-server",
             [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.action_port)],
             f"{settings.action_url}/health",
-            {**common, "SANIC_HOST": settings.action_host},
+            {**common, "SANIC_HOST": settings.action_host, "IPGP_ACTIONS_WARMUP": "1"},
         ),
         Spec(
             "rasa",
             [
                 str(rasa_bin), "run", "--enable-api", "--model", str(model),
                 "--interface", settings.rasa_host, "--port", str(settings.rasa_port),
-                "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+                "--endpoints", rasa_endpoints(settings), "--credentials", "credentials.yml",
             ],
             f"{settings.rasa_url}/",
             {
@@ -64,6 +83,7 @@ def specs(settings: Settings, rasa_bin: Path, model: Path) -> list[Spec]:
                 "RASA_TELEMETRY_ENABLED": "false",
                 "IPGP_ACTION_ENDPOINT": f"{settings.action_url}/webhook",
                 "IPGP_TRACKER_DB": str(tracker_db),
+                **lock_store_env(settings),
             },
         ),
         Spec(

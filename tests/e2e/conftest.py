@@ -70,7 +70,7 @@ CHROMIUM_ARGS = [
 ARTIFACTS = ROOT / "test-artifacts"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # module: a live sync Playwright loop breaks later asyncio.run()
 def chromium() -> Iterator[Browser]:
     """One headless chromium for the session (never `playwright install`: the system binary is used)."""
     if not CHROMIUM.exists():

@@ -1,0 +1,124 @@
+"""Builds reply text, buttons and custom payloads for answers and routes from data templates."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from actions.answering import citation, select_sentences, source_payload
+from actions.routing import RouteDecision
+from retrieval.hits import Hit
+from retrieval.schema import STATION_TYPE_LABELS, Station, StationType
+
+END_MARKS = "。！？!?；;…"
+ANSWER_HITS = 3
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One bot message: text, buttons and the custom JSON the gateway turns into fields."""
+
+    text: str
+    buttons: list[dict[str, str]] = field(default_factory=list)
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+def answer_reply(question: str, hits: Sequence[Hit], texts: dict[str, Any]) -> Reply:
+    """A short answer from the best sentences of the top hits, with its citation and sources."""
+    labels = texts["answer"]
+    top = list(hits[:ANSWER_HITS])
+    picks = select_sentences(question, [h.body for h in top])
+    used = sorted({p.passage for p in picks})
+    answer = "".join(p.text if p.text.endswith(tuple(END_MARKS)) else p.text + "。" for p in picks)
+    citations = "；".join(citation(top[i], labels) for i in used)
+    text = "\n".join([labels["body"].format(answer=answer), labels["citation"].format(citations=citations)])
+    sources = [source_payload(top[i], "".join(p.text for p in picks if p.passage == i)) for i in used]
+    return Reply(text, list(labels["follow_up_buttons"]), {"sources": sources, "fallback": False})
+
+
+def no_answer_reply(texts: dict[str, Any]) -> Reply:
+    """The honest 'the knowledge base has no answer' reply, offering the centre and a human."""
+    labels = texts["no_answer"]
+    return Reply(labels["text"].strip(), list(labels["buttons"]), {"fallback": True})
+
+
+def station_payload(station: Station) -> dict[str, Any]:
+    """The `stations` entry: contact fields stay empty when no source gives them."""
+    return {
+        "id": station.id,
+        "type": station.type.value,
+        "type_label": STATION_TYPE_LABELS[station.type],
+        "name": station.name,
+        "address": station.address,
+        "phone": station.phone,
+        "hours": station.hours,
+        "demo": station.demo,
+    }
+
+
+def station_line(number: int, station: Station, labels: dict[str, str]) -> str:
+    """'1. 名称【演示数据】 地址：…；电话：…' or the honest 'no public contact' marker."""
+    name = station.name + (labels["station_demo"] if station.demo else "")
+    details = [
+        labels[key].format(**{key: value})
+        for key, value in (("address", station.address), ("phone", station.phone), ("hours", station.hours))
+        if value
+    ]
+    if not details:
+        return f"{number}. {name}（{labels['no_contact']}）"
+    if not station.phone:
+        details.append(labels["no_contact"])
+    return f"{number}. {name}\n   " + "；".join(details)
+
+
+def _intro(decision: RouteDecision, location_text: str | None, labels: dict[str, str]) -> str:
+    if decision.location_status == "unknown":
+        return labels["intro_unknown_location"].format(place=location_text or "")
+    if decision.missing_type:
+        return labels["intro_missing_type"]
+    types = "、".join(STATION_TYPE_LABELS[t] for t in decision.station_types)
+    return labels["intro"].format(types=types)
+
+
+def _notes(decision: RouteDecision, labels: dict[str, str], guide: dict[str, dict[str, str]]) -> list[str]:
+    notes: list[str] = []
+    place = decision.location.name if decision.location else ""
+    if decision.location_status == "resolved":
+        notes.append(labels["filtered"].format(place=place))
+    elif decision.location_status == "unserved":
+        notes.append(labels["unserved"].format(place=place))
+    primary = decision.stations[0].type if decision.stations else None
+    if primary and primary.value in guide:
+        notes.append(labels["guide"].format(**guide[primary.value]))
+    if any(not s.phone for s in decision.stations):
+        only_centre = all(s.type == StationType.service_center for s in decision.stations)
+        notes.append(labels["no_contact_note_service_center" if only_centre else "no_contact_note"])
+    if any(s.demo for s in decision.stations):
+        notes.append(labels["demo_note"])
+    return notes
+
+
+def route_reply(
+    decision: RouteDecision,
+    texts: dict[str, Any],
+    guide: dict[str, dict[str, str]],
+    *,
+    location_text: str | None = None,
+    ask_location: bool = True,
+) -> Reply:
+    """The station list with what to ask and bring; asks for the place or the need when missing."""
+    labels = texts["route"]
+    if not decision.stations:
+        return Reply(labels["nothing"], list(labels["buttons"]), {"stations": [], "fallback": True})
+    lines = [_intro(decision, location_text, labels)]
+    lines += [station_line(i, s, labels) for i, s in enumerate(decision.stations, start=1)]
+    lines += _notes(decision, labels, guide)
+    buttons = list(labels["buttons"])
+    if decision.needs_location and ask_location:
+        lines.append(labels["ask_location"])
+    if decision.needs_need:
+        lines.append(labels["ask_need"])
+        buttons = list(labels["need_buttons"]) + buttons
+    payload = {"stations": [station_payload(s) for s in decision.stations]}
+    return Reply("\n".join(lines), buttons, payload)

@@ -1,0 +1,61 @@
+"""Names of intents, entities, slots, forms and actions shared by the actions and their tests."""
+
+from __future__ import annotations
+
+# Intents
+GREET = "greet"
+GOODBYE = "goodbye"
+THANK = "thank"
+AFFIRM = "affirm"
+DENY = "deny"
+BOT_CHALLENGE = "bot_challenge"
+ASK_QUESTION = "ask_question"
+FIND_STATION = "find_station"
+INFORM = "inform"
+REQUEST_HUMAN = "request_human"
+FEEDBACK = "feedback"
+OUT_OF_SCOPE = "out_of_scope"
+CHITCHAT = "chitchat"
+NLU_FALLBACK = "nlu_fallback"
+
+# Entities (and the slots they fill)
+ENTITY_IP_TYPE = "ip_type"
+ENTITY_NEED = "need"
+ENTITY_LOCATION = "location"
+
+# Slots
+SLOT_IP_TYPE = "ip_type"
+SLOT_NEED = "need"
+SLOT_LOCATION = "location"
+SLOT_TOPIC = "topic"  # categorical: what the bot did last, "question" or "route"
+SLOT_ROUTE_STATUS = "route_status"  # categorical: "done", "need_location", "need_need"
+SLOT_LAST_QUESTION = "last_question"
+SLOT_STATION_TYPE = "station_type"
+SLOT_STATION_ID = "station_id"
+SLOT_CONSENT = "consent"
+SLOT_CONTACT_NAME = "contact_name"
+SLOT_CONTACT_COMPANY = "contact_company"
+SLOT_CONTACT_PHONE = "contact_phone"
+SLOT_REQUESTED = "requested_slot"
+
+CONTACT_SLOTS = (SLOT_CONTACT_NAME, SLOT_CONTACT_COMPANY, SLOT_CONTACT_PHONE)
+SESSION_CARRIED_SLOTS = (SLOT_LOCATION,)  # a company's street does not change between visits
+
+TOPIC_QUESTION = "question"
+TOPIC_ROUTE = "route"
+ROUTE_DONE = "done"
+ROUTE_NEED_LOCATION = "need_location"
+ROUTE_NEED_NEED = "need_need"
+
+# Forms
+LOCATION_FORM = "location_form"
+HANDOVER_FORM = "handover_form"
+
+# Actions
+ACTION_ANSWER_QUESTION = "action_answer_question"
+ACTION_ROUTE_STATION = "action_route_station"
+ACTION_CREATE_REFERRAL = "action_create_referral"
+ACTION_CANCEL_HANDOVER = "action_cancel_handover"
+ACTION_SESSION_START = "action_session_start"
+VALIDATE_LOCATION_FORM = "validate_location_form"
+VALIDATE_HANDOVER_FORM = "validate_handover_form"

@@ -1,0 +1,100 @@
+"""Process-wide resources of the action server, created lazily: searcher, knowledge base, texts.
+
+Actions call these through the module (`resources.get_searcher()`), so tests replace them with
+`monkeypatch.setattr(resources, "get_searcher", lambda: fake)`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Protocol
+
+import yaml
+
+from retrieval.errors import RetrievalError
+from retrieval.hits import SearchResult
+from retrieval.knowledge import KnowledgeBase, knowledge_files, load_knowledge
+from retrieval.settings import get_settings
+
+log = logging.getLogger(__name__)
+DATA_DIR = Path(__file__).parent / "data"
+
+
+class ActionDataError(ValueError):
+    """A data file under actions/data/ does not have the expected shape."""
+
+
+class SearcherLike(Protocol):
+    def search(self, query: str, k: int = 5) -> SearchResult: ...
+
+
+@lru_cache(maxsize=1)
+def get_searcher() -> SearcherLike:
+    """One Searcher per process (loads the embedding model once; it reloads switched indexes)."""
+    from retrieval.searcher import Searcher  # imported late: loading torch is slow
+
+    return Searcher.from_settings()
+
+
+class _KnowledgeCache:
+    """Keeps the loaded knowledge base and reloads it when a knowledge file changes."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._stamp: tuple[tuple[str, int], ...] = ()
+        self._base: KnowledgeBase | None = None
+
+    def get(self, root: Path) -> KnowledgeBase:
+        stamp = tuple((str(f), f.stat().st_mtime_ns) for f in knowledge_files(root))
+        with self._lock:
+            if self._base is None or stamp != self._stamp:
+                self._base = load_knowledge(root)  # KnowledgeFormatError propagates
+                self._stamp = stamp
+                log.info("loaded knowledge base from %s", root)
+            return self._base
+
+
+_knowledge = _KnowledgeCache()
+
+
+def get_knowledge() -> KnowledgeBase:
+    """The knowledge base under IPGP_KNOWLEDGE_DIR, reloaded after staff edit it."""
+    return _knowledge.get(get_settings().knowledge_dir)
+
+
+def _read(name: str) -> dict[str, Any]:
+    data = yaml.safe_load((DATA_DIR / name).read_text(encoding="utf-8"))
+    if not isinstance(data, dict):
+        raise ActionDataError(f"{DATA_DIR / name}: expected a mapping")
+    return data
+
+
+@lru_cache(maxsize=1)
+def replies() -> dict[str, Any]:
+    """Chinese reply texts of the custom actions (actions/data/replies.yml)."""
+    return _read("replies.yml")
+
+
+@lru_cache(maxsize=1)
+def station_guide() -> dict[str, dict[str, str]]:
+    """What to ask and bring, per station type code (actions/data/station_guide.yml)."""
+    return _read("station_guide.yml")
+
+
+def warm_up() -> None:
+    """Load the searcher (embedding model, index) and the knowledge base before the first user."""
+    try:
+        get_knowledge()
+        get_searcher().search("知识产权", k=1)
+    except RetrievalError as error:
+        log.warning("warm-up failed, will retry on the first question: %s", error)
+
+
+def warm_up_in_background() -> threading.Thread:
+    """Start warm_up() on a daemon thread (the action server starts answering at once)."""
+    thread = threading.Thread(target=warm_up, name="actions-warm-up", daemon=True)
+    thread.start()
+    return thread

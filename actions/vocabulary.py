@@ -1,0 +1,116 @@
+"""Finds IP types, needs and follow-up cues in a user's message from actions/data/vocabulary.yml."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from retrieval.normalize import normalize_text
+
+VOCABULARY_FILE = Path(__file__).parent / "data" / "vocabulary.yml"
+_MASK = "\u0000"
+
+
+class VocabularyError(ValueError):
+    """actions/data/vocabulary.yml does not have the expected shape."""
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Canonical values with the words that mean them, and the cue phrases of the dialogue."""
+
+    ip_types: dict[str, tuple[str, ...]]
+    needs: dict[str, tuple[str, ...]]
+    place_cues: tuple[str, ...]
+    follow_up_starts: tuple[str, ...]
+    follow_up_ends: tuple[str, ...]
+    follow_up_max_chars: int
+
+    def find_ip_types(self, text: str) -> list[str]:
+        """Canonical IP types named in text, in order of appearance."""
+        return find_terms(self.ip_types, text)
+
+    def find_needs(self, text: str) -> list[str]:
+        """Canonical needs named in text, in order of appearance."""
+        return find_terms(self.needs, text)
+
+    def canonical_ip_type(self, value: str | None) -> str | None:
+        """Map an entity value (or any text) to a canonical IP type, None if it names none."""
+        found = self.find_ip_types(value or "")
+        return found[0] if found else None
+
+    def canonical_need(self, value: str | None) -> str | None:
+        """Map an entity value (or any text) to a canonical need, None if it names none."""
+        found = self.find_needs(value or "")
+        return found[0] if found else None
+
+    def has_place_cue(self, text: str) -> bool:
+        """True when text asks where to go or whom to turn to."""
+        key = normalize_text(text)
+        return any(cue in key for cue in self.place_cues)
+
+    def is_follow_up(self, text: str) -> bool:
+        """True for a short message that continues the previous turn ("那版权呢？", "在哪里？")."""
+        key = strip_punctuation(normalize_text(text))
+        if not key or len(key) > self.follow_up_max_chars:
+            return False
+        if key.startswith(self.follow_up_starts) or key.endswith(self.follow_up_ends):
+            return True
+        return not self.find_needs(key) and len(key) <= self.follow_up_max_chars // 2
+
+
+def strip_punctuation(text: str) -> str:
+    """Drop spaces and punctuation (ASCII and CJK) from text."""
+    return "".join(ch for ch in text if ch.isalnum())
+
+
+def find_terms(groups: dict[str, tuple[str, ...]], text: str) -> list[str]:
+    """Canonical keys whose words occur in text; longer words win, so 被起诉 hides 起诉."""
+    key = normalize_text(text)
+    words = sorted(
+        ((word, canonical) for canonical, ws in groups.items() for word in ws),
+        key=lambda item: -len(item[0]),
+    )
+    positions: dict[str, int] = {}
+    for word, canonical in words:
+        start = key.find(word)
+        while start >= 0:
+            positions[canonical] = min(positions.get(canonical, start), start)
+            key = key[:start] + _MASK * len(word) + key[start + len(word) :]
+            start = key.find(word, start + len(word))
+    return sorted(positions, key=lambda canonical: positions[canonical])
+
+
+def _words(raw: object) -> tuple[str, ...]:
+    if not isinstance(raw, list):
+        raise VocabularyError(f"{VOCABULARY_FILE}: expected a list of words, got {raw!r}")
+    return tuple(normalize_text(str(word)) for word in raw)
+
+
+def _groups(raw: object) -> dict[str, tuple[str, ...]]:
+    if not isinstance(raw, dict):
+        raise VocabularyError(f"{VOCABULARY_FILE}: expected a mapping of canonical values")
+    return {str(canonical): _words(words) for canonical, words in raw.items()}
+
+
+def load_vocabulary(path: Path = VOCABULARY_FILE) -> Vocabulary:
+    """Read and normalise the vocabulary file."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    follow_up = raw["follow_up"]
+    return Vocabulary(
+        ip_types=_groups(raw["ip_type"]),
+        needs=_groups(raw["need"]),
+        place_cues=_words(raw["place_cues"]),
+        follow_up_starts=_words(follow_up["starts"]),
+        follow_up_ends=_words(follow_up["ends"]),
+        follow_up_max_chars=int(follow_up["max_chars"]),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_vocabulary() -> Vocabulary:
+    """The process-wide vocabulary (read once)."""
+    return load_vocabulary()

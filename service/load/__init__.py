@@ -1,0 +1,1 @@
+"""Load tool, fault drills and the replica launcher for benchmarks (loopback only)."""

@@ -1,0 +1,133 @@
+"""action_answer_question: short cited answers, honest fallback, follow-ups, routing when asked."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import constants as c
+from actions.action_answer import ActionAnswerQuestion
+from retrieval.errors import IndexNotBuiltError
+from retrieval.knowledge import KnowledgeBase
+from tests.actions.conftest import FakeSearcher, hit, make_tracker
+
+PLAN = (
+    "鼓励企业开展知识产权质押融资，降低中小企业知识产权质押融资成本，"
+    "对符合条件的企业给予贷款利率 50% 的贴息。"
+    "鼓励企业开展知识产权金融保险业务。"
+)
+
+
+async def run(tracker: Any, domain: dict[str, Any]) -> tuple[CollectingDispatcher, list[dict[str, Any]]]:
+    dispatcher = CollectingDispatcher()
+    events = await ActionAnswerQuestion().run(dispatcher, tracker, domain)
+    return dispatcher, events
+
+
+def slot(events: list[dict[str, Any]], name: str) -> Any:
+    values = [e["value"] for e in events if e.get("event") == "slot" and e.get("name") == name]
+    return values[-1] if values else "<unset>"
+
+
+@pytest.mark.anyio
+async def test_answers_with_sentences_citation_and_sources(
+    use_searcher: Callable[..., FakeSearcher], use_directory: KnowledgeBase, domain: dict[str, Any]
+) -> None:
+    use_searcher([hit(PLAN)])
+    tracker = make_tracker("知识产权质押贷款有贴息吗？贴多少？", c.ASK_QUESTION)
+    dispatcher, events = await run(tracker, domain)
+    [message] = dispatcher.messages
+    assert "50%" in message["text"] and "来源：" in message["text"] and "杨府发〔2024〕4号" in message["text"]
+    assert "保险业务" not in message["text"]  # only the matching sentence, not the passage
+    payload = message["custom"]
+    assert payload["fallback"] is False
+    [source] = payload["sources"]
+    assert source["number"] == "杨府发〔2024〕4号" and "50%" in source["snippet"]
+    assert any(b["payload"] == "/request_human" for b in message["buttons"])
+    assert slot(events, c.SLOT_TOPIC) == c.TOPIC_QUESTION
+    assert slot(events, c.SLOT_LAST_QUESTION) == "知识产权质押贷款有贴息吗？贴多少？"
+    assert slot(events, c.SLOT_NEED) == "融资"
+
+
+@pytest.mark.anyio
+async def test_below_threshold_says_so_and_sets_fallback(
+    use_searcher: Callable[..., FakeSearcher], use_directory: KnowledgeBase, domain: dict[str, Any]
+) -> None:
+    use_searcher([hit("无关内容。")], answerable=False)
+    dispatcher, _ = await run(make_tracker("火星上能注册商标吗", c.ASK_QUESTION), domain)
+    [message] = dispatcher.messages
+    assert message["custom"] == {"fallback": True}
+    assert "没有找到" in message["text"] and "公共服务中心" in message["text"]
+    assert "来源" not in message["text"]
+
+
+@pytest.mark.anyio
+async def test_search_errors_become_a_polite_fallback(
+    use_searcher: Callable[..., FakeSearcher], use_directory: KnowledgeBase, domain: dict[str, Any]
+) -> None:
+    use_searcher(error=IndexNotBuiltError("no index"))
+    dispatcher, _ = await run(make_tracker("贴息多少", c.ASK_QUESTION), domain)
+    assert dispatcher.messages[0]["custom"] == {"fallback": True}
+    assert "12345" in dispatcher.messages[0]["text"]
+
+
+@pytest.mark.anyio
+async def test_follow_up_is_completed_with_the_previous_question(
+    use_searcher: Callable[..., FakeSearcher], use_directory: KnowledgeBase, domain: dict[str, Any]
+) -> None:
+    fake = use_searcher([hit(PLAN)])
+    slots = {
+        c.SLOT_TOPIC: c.TOPIC_QUESTION,
+        c.SLOT_LAST_QUESTION: "商标注册有补贴吗？",
+        c.SLOT_IP_TYPE: "版权",  # Rasa has already filled the slot from this message's entity
+    }
+    tracker = make_tracker("那版权呢？", c.INFORM, [{"entity": "ip_type", "value": "版权"}], slots)
+    _, events = await run(tracker, domain)
+    assert fake.queries == ["版权注册有补贴吗?"]
+    assert slot(events, c.SLOT_IP_TYPE) == "版权"
+
+
+@pytest.mark.anyio
+async def test_where_to_go_question_gets_an_answer_and_stations(
+    use_searcher: Callable[..., FakeSearcher], use_directory: KnowledgeBase, domain: dict[str, Any]
+) -> None:
+    use_searcher([hit("版权工作站提供著作权登记咨询。")])
+    tracker = make_tracker("公司的软件著作权怎么登记，去哪里咨询？", c.ASK_QUESTION)
+    dispatcher, events = await run(tracker, domain)
+    answer, stations = dispatcher.messages
+    assert answer["custom"]["sources"]
+    assert {s["type"] for s in stations["custom"]["stations"]} == {"copyright_station"}
+    assert "街道或园区" in stations["text"]  # no form after an answer: the reply asks itself
+    assert slot(events, c.SLOT_TOPIC) == c.TOPIC_ROUTE
+
+
+@pytest.mark.anyio
+async def test_where_to_go_without_an_answer_shows_only_stations(
+    use_searcher: Callable[..., FakeSearcher], use_directory: KnowledgeBase, domain: dict[str, Any]
+) -> None:
+    use_searcher([], answerable=False)
+    tracker = make_tracker("被起诉侵权了谁能帮忙", c.ASK_QUESTION)
+    dispatcher, _ = await run(tracker, domain)
+    [stations] = dispatcher.messages
+    assert {s["type"] for s in stations["custom"]["stations"]} <= {
+        "protection_center",
+        "regulator",
+        "mediation",
+    }
+
+
+@pytest.mark.anyio
+async def test_place_after_a_question_routes(
+    use_searcher: Callable[..., FakeSearcher], use_directory: KnowledgeBase, domain: dict[str, Any]
+) -> None:
+    # d27 when the first turn was taken for a question: 我想咨询商标注册 / 我们公司在五角场
+    fake = use_searcher([hit(PLAN)])
+    slots = {c.SLOT_TOPIC: c.TOPIC_QUESTION, c.SLOT_LAST_QUESTION: "我想咨询商标注册", c.SLOT_IP_TYPE: "商标"}
+    tracker = make_tracker("我们公司在五角场", c.INFORM, [{"entity": "location", "value": "五角场"}], slots)
+    dispatcher, events = await run(tracker, domain)
+    assert fake.queries == []
+    assert [s["id"] for s in dispatcher.messages[0]["custom"]["stations"]] == ["tm-wujiaochang"]
+    assert slot(events, c.SLOT_LOCATION) == "五角场街道"

@@ -1,0 +1,143 @@
+"""Handover: consent first; nothing is collected or sent without it; details are validated."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import constants as c
+from actions.action_handover import ActionCancelHandover, ActionCreateReferral, ValidateHandoverForm
+from actions.action_session import ActionSessionStart
+from retrieval.knowledge import KnowledgeBase
+from tests.actions.conftest import make_tracker
+
+CONTACT = {
+    c.SLOT_CONTACT_NAME: "张先生",
+    c.SLOT_CONTACT_COMPANY: "上海某某科技有限公司",
+    c.SLOT_CONTACT_PHONE: "13812345678",
+}
+
+
+def cleared(events: list[dict[str, Any]]) -> set[str]:
+    return {e["name"] for e in events if e.get("event") == "slot" and e["value"] is None}
+
+
+async def referral(
+    slots: dict[str, Any], domain: dict[str, Any]
+) -> tuple[CollectingDispatcher, list[dict[str, Any]]]:
+    dispatcher = CollectingDispatcher()
+    events = await ActionCreateReferral().run(
+        dispatcher, make_tracker("13812345678", c.INFORM, slots=slots), domain
+    )
+    return dispatcher, events
+
+
+@pytest.mark.anyio
+async def test_with_consent_a_referral_is_sent_and_confirmed(
+    use_directory: KnowledgeBase, domain: dict[str, Any]
+) -> None:
+    slots = {
+        **CONTACT,
+        c.SLOT_CONSENT: True,
+        c.SLOT_STATION_ID: "tm-wujiaochang",
+        c.SLOT_STATION_TYPE: "trademark_station",
+        c.SLOT_LAST_QUESTION: "我们在五角场，想注册商标",
+    }
+    dispatcher, events = await referral(slots, domain)
+    [message] = dispatcher.messages
+    assert message["custom"] == {
+        "referral": {
+            "name": "张先生",
+            "company": "上海某某科技有限公司",
+            "phone": "13812345678",
+            "station_id": "tm-wujiaochang",
+            "station_type": "trademark_station",
+            "question": "我们在五角场，想注册商标",
+        }
+    }
+    assert "站点tm-wujiaochang" in message["text"] and "138****5678" in message["text"]
+    assert "13812345678" not in message["text"]
+    assert cleared(events) == {c.SLOT_CONSENT, *c.CONTACT_SLOTS}
+
+
+@pytest.mark.anyio
+async def test_without_a_station_the_centre_follows_up(
+    use_directory: KnowledgeBase, domain: dict[str, Any]
+) -> None:
+    dispatcher, _ = await referral({**CONTACT, c.SLOT_CONSENT: True}, domain)
+    assert dispatcher.messages[0]["custom"]["referral"]["station_id"] == ""
+    assert "公共服务中心" in dispatcher.messages[0]["text"]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("consent", [False, None])
+async def test_without_consent_nothing_is_sent_and_everything_is_forgotten(
+    use_directory: KnowledgeBase, domain: dict[str, Any], consent: bool | None
+) -> None:
+    dispatcher, events = await referral({**CONTACT, c.SLOT_CONSENT: consent}, domain)
+    [message] = dispatcher.messages
+    assert "custom" not in message or not message["custom"]
+    assert "不会记录" in message["text"]
+    assert cleared(events) == {c.SLOT_CONSENT, *c.CONTACT_SLOTS}
+
+
+@pytest.mark.anyio
+async def test_cancel_forgets_the_details(domain: dict[str, Any]) -> None:
+    dispatcher = CollectingDispatcher()
+    events = await ActionCancelHandover().run(dispatcher, make_tracker(slots=CONTACT), domain)
+    assert cleared(events) == {c.SLOT_CONSENT, *c.CONTACT_SLOTS} and dispatcher.messages == []
+
+
+@pytest.mark.anyio
+async def test_no_consent_ends_the_form_before_any_detail(domain: dict[str, Any]) -> None:
+    form = ValidateHandoverForm()
+    required = domain["forms"][c.HANDOVER_FORM]["required_slots"]
+    no = make_tracker("不同意", c.DENY, slots={c.SLOT_CONSENT: False})
+    yes = make_tracker("同意", c.AFFIRM, slots={c.SLOT_CONSENT: True})
+    assert await form.required_slots(required, CollectingDispatcher(), no, domain) == [c.SLOT_CONSENT]
+    assert await form.required_slots(required, CollectingDispatcher(), yes, domain) == required
+
+
+@pytest.mark.anyio
+async def test_form_stops_requesting_after_a_no(domain: dict[str, Any]) -> None:
+    tracker = make_tracker(
+        "不同意",
+        c.DENY,
+        slots={c.SLOT_CONSENT: False, c.SLOT_REQUESTED: c.SLOT_CONSENT},
+        events=[{"event": "slot", "name": c.SLOT_CONSENT, "value": False}],
+        active_loop=c.HANDOVER_FORM,
+    )
+    events = await ValidateHandoverForm().run(CollectingDispatcher(), tracker, domain)
+    assert {"event": "slot", "name": c.SLOT_REQUESTED, "value": None, "timestamp": None} in events
+
+
+@pytest.mark.parametrize(
+    ("method", "value", "expected"),
+    [
+        ("validate_contact_phone", "我的电话 138-1234-5678", "13812345678"),
+        ("validate_contact_phone", "12345", None),
+        ("validate_contact_name", "我叫王芳", "王芳"),
+        ("validate_contact_name", "这个要填什么？", None),
+        ("validate_contact_company", "我们公司是上海某某科技有限公司", "上海某某科技有限公司"),
+        ("validate_contact_company", "1", None),
+    ],
+)
+def test_contact_details_are_validated_in_chinese(
+    domain: dict[str, Any], method: str, value: str, expected: str | None
+) -> None:
+    dispatcher = CollectingDispatcher()
+    result = getattr(ValidateHandoverForm(), method)(value, dispatcher, make_tracker(value), domain)
+    assert list(result.values()) == [expected]
+    if expected is None:
+        [message] = dispatcher.messages
+        assert message["text"] and message["text"].isascii() is False
+
+
+@pytest.mark.anyio
+async def test_new_session_keeps_only_the_place(domain: dict[str, Any]) -> None:
+    slots = {c.SLOT_LOCATION: "五角场街道", **CONTACT, c.SLOT_TOPIC: c.TOPIC_ROUTE}
+    events = await ActionSessionStart().run(CollectingDispatcher(), make_tracker(slots=slots), domain)
+    assert [e["event"] for e in events] == ["session_started", "slot", "action"]
+    assert events[1]["name"] == c.SLOT_LOCATION and events[1]["value"] == "五角场街道"

@@ -1,0 +1,61 @@
+"""Finding IP types, needs, place cues and follow-ups in messages."""
+
+from __future__ import annotations
+
+import pytest
+
+from actions.vocabulary import Vocabulary, find_terms, get_vocabulary
+
+
+@pytest.fixture(scope="module")
+def vocab() -> Vocabulary:
+    return get_vocabulary()
+
+
+def test_longer_words_win(vocab: Vocabulary) -> None:
+    assert find_terms({"维权": ("被起诉",), "诉讼": ("起诉",)}, "我们被起诉了") == ["维权"]
+    assert vocab.find_needs("想起诉对方") == ["诉讼"]
+
+
+@pytest.mark.parametrize(
+    ("text", "needs", "ip_types"),
+    [
+        ("我们在美国被起诉专利侵权了，谁能帮忙？", ["海外", "维权"], ["专利"]),
+        ("公司LOGO被人山寨了", ["维权"], ["商标"]),
+        ("軟件著作權怎麼登記", ["注册"], ["版权"]),  # traditional characters
+        ("想做专利质押贷款", ["融资"], ["专利"]),
+        ("PCT申请有补贴吗", ["注册", "资助"], ["专利"]),
+        ("今天天气怎么样", [], []),
+    ],
+)
+def test_finds_canonical_values(vocab: Vocabulary, text: str, needs: list[str], ip_types: list[str]) -> None:
+    assert vocab.find_needs(text) == needs
+    assert vocab.find_ip_types(text) == ip_types
+
+
+def test_canonical_values_of_entities(vocab: Vocabulary) -> None:
+    assert vocab.canonical_ip_type("软著") == "版权"
+    assert vocab.canonical_need("质押贷款") == "融资"
+    assert vocab.canonical_need(None) is None
+    assert vocab.canonical_ip_type("天气") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("那版权呢？", True),
+        ("在哪里？", True),
+        ("电话多少", True),
+        ("商标的呢", True),
+        ("我们公司的商标被别人抢注了怎么办", False),
+        ("想注册商标", False),
+        ("", False),
+    ],
+)
+def test_follow_up(vocab: Vocabulary, text: str, expected: bool) -> None:
+    assert vocab.is_follow_up(text) is expected
+
+
+def test_place_cues(vocab: Vocabulary) -> None:
+    assert vocab.has_place_cue("软著登记去哪里咨询")
+    assert not vocab.has_place_cue("质押贷款贴息多少")

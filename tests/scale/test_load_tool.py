@@ -1,0 +1,132 @@
+"""The load tool against an in-thread gateway with a scripted Rasa: outcomes, percentiles, memory."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import Iterator
+from urllib.parse import urlparse
+
+import httpx
+import pytest
+
+from service.bench_webhook import Signer
+from service.deps import get_rasa
+from service.load.__main__ import parse_args
+from service.load.procs import rss_by_port
+from service.load.runner import (
+    APOLOGY,
+    EMPTY,
+    LIMITED,
+    OK,
+    SERVER_ERROR,
+    STACK_TRACE,
+    Run,
+    classify_chat,
+    percentile,
+    run_load,
+)
+from service.settings import Settings
+from tests.e2e.conftest import free_port, gateway_in_thread
+from tests.service.conftest import ScriptedRasa
+
+TOKEN = "load-token"
+
+
+class SwitchableRasa(ScriptedRasa):
+    """Answers; or is down; or answers nothing at all."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.empty = False
+
+    async def send(self, sender_id: str, message: str) -> list[dict[str, object]]:
+        if self.empty and not self.down:
+            return []
+        return await super().send(sender_id, message)
+
+
+@pytest.fixture(scope="module")
+def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, SwitchableRasa]]:
+    tmp = tmp_path_factory.mktemp("load")
+    rasa = SwitchableRasa()
+    settings = Settings(
+        port=free_port(), var_dir=tmp / "var", index_dir=tmp / "index", action_port=1, wechat_token=TOKEN
+    )
+    with gateway_in_thread(settings) as (url, app):
+        app.dependency_overrides[get_rasa] = lambda: rasa
+        yield url, rasa
+
+
+def load(url: str, rate: float, duration_s: float, mix: list[str]) -> Run:
+    port = urlparse(url).port or 80
+    return asyncio.run(
+        run_load([url], rate=rate, duration_s=duration_s, mix=mix, signer=Signer(TOKEN, None), ports={port})
+    )
+
+
+def test_a_fixed_rate_run_reports_every_request_and_the_memory(gateway: tuple[str, SwitchableRasa]) -> None:
+    url, rasa = gateway
+    run = load(url, rate=20, duration_s=1.5, mix=["chat", "wechat"])
+    summary = run.summary()
+    assert summary["requests"] == 30 and summary["outcomes"] == {OK: 30} and summary["errors"] == 0
+    assert set(summary["latency_ms"]) == {"chat", "wechat", "all"}
+    assert 0 < summary["latency_ms"]["all"]["p50"] <= summary["latency_ms"]["all"]["p99"]
+    assert summary["peak_rss_mib"][str(urlparse(url).port)] > 10  # this test process serves the gateway
+    senders = {sender for sender, _ in rasa.sent}
+    # Senders rotate so that each writes about every 10 s: at 20/s, 200 of them, so 30 distinct here.
+    assert len(senders) == 30 and any(s.startswith("oLoad") for s in senders)
+
+
+def test_apologies_and_empty_answers_are_errors_told_apart(gateway: tuple[str, SwitchableRasa]) -> None:
+    url, rasa = gateway
+    rasa.down = True
+    down = load(url, rate=10, duration_s=0.5, mix=["chat", "wechat"])
+    rasa.down, rasa.empty = False, True
+    empty = load(url, rate=10, duration_s=0.5, mix=["chat"])
+    rasa.empty = False
+    assert set(down.outcomes()) == {APOLOGY} and down.errors() == 5 and down.latencies() == []
+    assert set(empty.outcomes()) == {EMPTY}
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "expected"),
+    [
+        (429, {"detail": "您的请求过于频繁，请稍后再试。"}, LIMITED),
+        (503, {"detail": "抱歉，智能客服暂时无法应答"}, APOLOGY),
+        (503, {"detail": "Service Unavailable"}, SERVER_ERROR),
+        (500, "Traceback (most recent call last):", STACK_TRACE),
+        (200, {"sender_id": "a", "replies": [{"text": "好"}]}, OK),
+    ],
+)
+def test_chat_responses_are_classified(status: int, body: object, expected: str) -> None:
+    response = (
+        httpx.Response(status, text=body) if isinstance(body, str) else httpx.Response(status, json=body)
+    )
+    assert classify_chat(response) == expected
+
+
+def test_the_tool_refuses_remote_hosts_and_unbounded_runs() -> None:
+    for argv in (
+        ["--url", "http://example.org:8000"],
+        ["--url", "http://127.0.0.1:8000", "--duration", "3600"],
+        ["--url", "http://127.0.0.1:8000", "--mix", "wechat"],  # no token
+    ):
+        with pytest.raises(SystemExit):
+            parse_args(argv)
+    args = parse_args(["--url", "http://127.0.0.1:8000,http://localhost:8001", "--ramp", "1,2"])
+    assert args.rates == [1.0, 2.0] and args.port_set == {8000, 8001, 5005, 5055}
+
+
+def test_percentile_is_nearest_rank() -> None:
+    assert percentile([5, 1, 3, 2, 4], 50) == 3
+    assert percentile([float(n) for n in range(1, 101)], 95) == 95
+
+
+def test_memory_is_found_by_listening_port() -> None:
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        assert rss_by_port({port})[port] > 0
+    assert rss_by_port({port}) == {port: 0}
