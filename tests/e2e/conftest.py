@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import threading
 import time
@@ -17,6 +18,7 @@ import uvicorn
 from fastapi import FastAPI
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
+from retrieval.store import BUILDS, current_target, switch_current
 from service.main import create_app
 from service.settings import Settings
 from service.supervisor import ROOT, Supervisor, specs
@@ -40,13 +42,29 @@ class RunningBot:
     log_dir: Path
 
 
+def private_index(index_dir: Path) -> Path:
+    """A copy of the live build made by `make`, so tests that publish never touch .cache/index."""
+    live = current_target(ROOT / ".cache" / "index")
+    if live is None:
+        pytest.fail("no index in .cache/index: run `make test`, which builds it first")
+    shutil.copytree(live, index_dir / BUILDS / live.name, symlinks=True)
+    switch_current(index_dir, index_dir / BUILDS / live.name)
+    return index_dir
+
+
 @pytest.fixture(scope="session")
 def running_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBot]:
     for needed in (RASA_BIN, RASA_MODEL):
         if not needed.exists():
             pytest.fail(f"{needed} is missing: run `make test`, which builds it first")
     var_dir = tmp_path_factory.mktemp("bot-var")
-    settings = Settings(port=free_port(), rasa_port=free_port(), action_port=free_port(), var_dir=var_dir)
+    settings = Settings(
+        port=free_port(),
+        rasa_port=free_port(),
+        action_port=free_port(),
+        var_dir=var_dir,
+        index_dir=private_index(var_dir / "index"),
+    )
     supervisor = Supervisor(specs(settings, RASA_BIN, RASA_MODEL), log_dir=var_dir / "logs")
     supervisor.start()
     try:
