@@ -183,7 +183,9 @@ def main() -> int:
     def _terminate(signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
 
+    # explicit for SIGINT too: a shell that starts us in the background leaves SIGINT ignored
     signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGINT, _terminate)
     try:
         supervisor.start()
         supervisor.wait_healthy(args.startup_timeout)
