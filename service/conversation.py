@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.concurrency import run_in_threadpool
 
 from service.chat import Conversion, convert
-from service.rasa_client import RasaClient
+from service.rasa_client import RasaClient, RasaUnavailableError
 from service.schemas import ChatResponse
 from service.store import Store
 
@@ -15,6 +15,8 @@ async def handle_turn(
 ) -> ChatResponse:
     """Raises RasaUnavailableError when Rasa cannot answer; channels decide how to apologise."""
     messages = await rasa.send(sender_id, message)
+    if not messages:  # Rasa answers [] when its action server or lock store failed mid-turn
+        raise RasaUnavailableError("Rasa returned no messages")
     conversion = convert(sender_id, messages)
     await run_in_threadpool(_persist, store, sender_id, message, channel, conversion)
     return conversion.response

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from service import admin, errors
-from service.middleware import EdgeLimits, install_log_redaction
+from service.middleware import EdgeLimits, install_fallback_errors, install_log_redaction
 from service.rasa_client import HttpRasaClient
 from service.routers import chat, feedback, health, web, wechat
 from service.settings import Settings, get_settings
@@ -41,6 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="杨浦知识产权全科医生", lifespan=lifespan)
     app.dependency_overrides[get_settings] = lambda: settings
     errors.install(app)
+    install_fallback_errors(app)  # a database outage or a bug: a polite answer, never a bare 500
     app.include_router(chat.router)
     app.include_router(health.router)
     app.include_router(feedback.router)

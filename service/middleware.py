@@ -1,4 +1,4 @@
-"""Edge protection: body-size limits for every POST, rate limits per sender and per IP, redacted logs."""
+"""Edge protection: body-size and rate limits, polite answers for unexpected failures, redacted logs."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs
 
+from fastapi import FastAPI, Request
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -18,7 +20,10 @@ from service.settings import Settings
 
 TOO_LARGE = "请求内容过大（上限{limit}字节），请精简后再试。"
 TOO_MANY = "您的请求过于频繁，请稍后再试。"
+STORAGE_DOWN = "抱歉，系统暂时繁忙，请稍后再试，或致电12345市民服务热线。"
+UNEXPECTED = "抱歉，系统内部出现问题，请稍后再试。"
 LIMITED_METHODS = frozenset({"POST", "PUT", "PATCH"})
+log = logging.getLogger(__name__)
 _FROM_USER = re.compile(rb"<FromUserName>\s*(?:<!\[CDATA\[)?([A-Za-z0-9_-]{1,64})")
 
 
@@ -135,6 +140,25 @@ def _wechat_sender(scope: Scope, body: bytes) -> str:
         return openid[:64]
     found = _FROM_USER.search(body[:4096])
     return found.group(1).decode() if found else ""
+
+
+# ---- Last-resort answers: a database that is down or a bug never shows as a bare 500 ------------------
+
+
+async def storage_unavailable(_: Request, exc: Exception) -> JSONResponse:
+    log.error("database unavailable: %s", exc)
+    return JSONResponse({"detail": STORAGE_DOWN}, status_code=503, headers={"Retry-After": "5"})
+
+
+async def unexpected_error(_: Request, exc: Exception) -> JSONResponse:
+    log.error("unexpected error: %s", type(exc).__name__, exc_info=exc)
+    return JSONResponse({"detail": UNEXPECTED}, status_code=500)
+
+
+def install_fallback_errors(app: FastAPI) -> None:
+    """Handlers registered by others for narrower exception types still take precedence."""
+    app.add_exception_handler(SQLAlchemyError, storage_unavailable)
+    app.add_exception_handler(Exception, unexpected_error)
 
 
 # ---- Log redaction ------------------------------------------------------------------------------

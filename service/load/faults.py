@@ -24,6 +24,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
+import redis
+from psycopg import sql
 from sqlalchemy import create_engine, func, inspect, select
 from sqlalchemy import table as table_
 
@@ -107,10 +110,8 @@ def publish_index(settings: Settings) -> Callable[[], None]:
 
     def build() -> None:
         env = {**os.environ, "IPGP_INDEX_DIR": str(settings.index_dir)}
-        subprocess.run(
-            [sys.executable, "-m", "retrieval", "build", "--quiet"], check=True, timeout=600, env=env,
-            stdout=subprocess.DEVNULL,
-        )  # fmt: skip
+        argv = [sys.executable, "-m", "retrieval", "build", "--force", "--quiet"]
+        subprocess.run(argv, check=True, timeout=600, env=env, stdout=subprocess.DEVNULL)
 
     return build
 
@@ -132,6 +133,24 @@ def stored_counts(settings: Settings, knowledge_url: str) -> dict[str, int]:
                     )
         engine.dispose()
     return counts
+
+
+def forget_scale_state(settings: Settings) -> None:
+    """Drop the drill's PostgreSQL database and its Redis keys (the services keep running)."""
+    with psycopg.connect(
+        host=settings.pg_host,
+        port=settings.pg_port,
+        user=settings.pg_user,
+        dbname="postgres",
+        autocommit=True,
+    ) as connection:
+        connection.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(settings.pg_db))
+        )
+    client = redis.Redis.from_url(settings.redis_url)
+    for key in client.scan_iter(f"{settings.redis_prefix}:*"):
+        client.delete(key)
+    client.close()
 
 
 def tracker_users(rasa_url: str, sender: str) -> list[str]:
@@ -205,49 +224,54 @@ def main() -> int:
     first = replicas[0]
     knowledge_url = first.database_url or f"sqlite:///{first.var_dir / 'knowledge.db'}"
     timeout_s = first.rasa_timeout_s + 5  # the gateway's own deadline plus slack for a busy machine
-    with running_cluster(replicas, args.rasa_bin, args.model, var_dir / "logs") as cluster:
-        kept = sentinels(cluster)
-        before = stored_counts(first, knowledge_url)
-        drill = Drill(cluster, settle_s=args.settle_s, down_s=args.down_s)
-        steps: list[tuple[str, Callable[[], None], Callable[[], None]]] = [
-            ("action server killed", *crash(cluster, "action-server-0")),
-            ("Rasa killed", *crash(cluster, "rasa-0")),
-            ("new index published", publish_index(first), lambda: None),
-        ]  # fmt: skip
-        if args.scale_out:
-            steps += [
-                ("Redis restarted", redis_stop, redis_start),
-                ("PostgreSQL restarted", pg_restart, lambda: None),
-            ]
-        total_s = 600.0  # an upper bound: the load stops when the last phase ends
+    try:
+        with running_cluster(replicas, args.rasa_bin, args.model, var_dir / "logs") as cluster:
+            kept = sentinels(cluster)
+            before = stored_counts(first, knowledge_url)
+            drill = Drill(cluster, settle_s=args.settle_s, down_s=args.down_s)
+            steps: list[tuple[str, Callable[[], None], Callable[[], None]]] = [
+                ("action server killed", *crash(cluster, "action-server-0")),
+                ("Rasa killed", *crash(cluster, "rasa-0")),
+                ("new index published", publish_index(first), lambda: None),
+            ]  # fmt: skip
+            if args.scale_out:
+                steps += [
+                    ("Redis restarted", redis_stop, redis_start),
+                    ("PostgreSQL restarted", pg_restart, lambda: None),
+                ]
+            total_s = 600.0  # an upper bound: the load stops when the last phase ends
 
-        async def load_and_break() -> Run:
-            loop = asyncio.get_running_loop()
-            finished = asyncio.Event()
-            drill.begin = time.monotonic()
-            load = asyncio.create_task(
-                run_load(
-                    cluster.gateway_urls,
-                    rate=args.rate,
-                    duration_s=total_s,
-                    mix=["chat", "wechat"],
-                    signer=Signer(TOKEN, None),
-                    ports=set(cluster.ports),
-                    timeout_s=timeout_s,
-                    stop=finished,
+            async def load_and_break() -> Run:
+                loop = asyncio.get_running_loop()
+                finished = asyncio.Event()
+                drill.begin = time.monotonic()
+                load = asyncio.create_task(
+                    run_load(
+                        cluster.gateway_urls,
+                        rate=args.rate,
+                        duration_s=total_s,
+                        mix=["chat", "wechat"],
+                        signer=Signer(TOKEN, None),
+                        ports=set(cluster.ports),
+                        timeout_s=timeout_s,
+                        stop=finished,
+                    )
                 )
-            )
-            await asyncio.sleep(10)
-            for name, break_it, repair in steps:
-                await loop.run_in_executor(None, drill.phase, name, break_it, repair)
-            finished.set()
-            return await load
+                await asyncio.sleep(10)
+                for name, break_it, repair in steps:
+                    await loop.run_in_executor(None, drill.phase, name, break_it, repair)
+                finished.set()
+                return await load
 
-        run = asyncio.run(load_and_break())
-        after = stored_counts(first, knowledge_url)
-        intact = {
-            sender: tracker_users(cluster.rasa_urls[-1], sender) == users for sender, users in kept.items()
-        }
+            run = asyncio.run(load_and_break())
+            after = stored_counts(first, knowledge_url)
+            intact = {
+                sender: tracker_users(cluster.rasa_urls[-1], sender) == users
+                for sender, users in kept.items()
+            }
+    finally:
+        if args.scale_out:
+            forget_scale_state(first)
     analyse(drill.phases, run)
     problems = verdict(drill.phases, timeout_s)
     lost = [table for table, count in before.items() if after.get(table, 0) < count]

@@ -95,3 +95,10 @@ def test_healthz_reports_each_part(client: TestClient, rasa: ScriptedRasa) -> No
     assert body["rasa"] is True
     assert body["action_server"] is False
     assert body["index"]["ready"] is False
+
+
+def test_an_empty_rasa_answer_is_an_apology_not_silence(client: TestClient, rasa: ScriptedRasa) -> None:
+    rasa.replies.append([])
+    response = client.post("/api/chat", json={"sender_id": "u6", "message": "你好"})
+    assert response.status_code == 503
+    assert response.json() == {"detail": RASA_DOWN_DETAIL}
