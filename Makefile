@@ -8,7 +8,8 @@ PY          := $(VENV)/bin/python
 RASA        := $(RASA_VENV)/bin/rasa
 MODEL_DIR   ?= .cache/models/multilingual-e5-small
 RASA_MODEL  := models/ipgp.tar.gz
-BOT_FILES   := $(shell find bot -type f 2>/dev/null) config.yml domain.yml
+# bot/jieba/userdict.txt is a link to knowledge/userdict.txt, which `find -type f` does not list.
+BOT_FILES   := $(shell find bot -type f 2>/dev/null) knowledge/userdict.txt config.yml domain.yml
 KNOWLEDGE   := $(shell find knowledge -type f 2>/dev/null)
 INDEX_STAMP := .cache/index/.built-by-make
 export HF_HUB_OFFLINE := 1
@@ -22,7 +23,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 help:
 	@echo "make run    set up what is missing, start Rasa + action server + gateway (http://127.0.0.1:8000/)"
 	@echo "make test   set up what is missing, run every check (rasa data validate, pytest, rasa test stories)"
-	@echo "make eval   retrieval hit@k on the dev set and NLU cross-validation"
+	@echo "make eval   dev set: retrieval hit@k, the running bot through /api/chat (with latency), NLU cross-validation"
 	@echo "make bench  retrieval latency/memory benchmarks"
 
 # --- environments: rebuilt only when their lock file changes -------------------------------
@@ -53,7 +54,7 @@ $(INDEX_STAMP): $(MODEL_DIR)/ipgp-model.json $(KNOWLEDGE) $(wildcard retrieval/*
 index: $(INDEX_STAMP)
 
 $(RASA_MODEL): $(RASA_VENV)/.stamp $(BOT_FILES)
-	$(RASA) train --fixed-model-name ipgp --out models --config config.yml --domain domain.yml --data bot
+	$(RASA) train --force --fixed-model-name ipgp --out models --config config.yml --domain domain.yml --data bot
 
 setup: $(VENV)/.stamp $(RASA_VENV)/.stamp index $(RASA_MODEL)
 
@@ -70,9 +71,13 @@ lint: $(VENV)/.stamp
 	$(VENV)/bin/ruff check retrieval actions service tests
 	$(VENV)/bin/mypy retrieval actions service
 
+DEV_SET ?= ../shared/eval/dev.jsonl
+
 eval: setup
-	$(PY) -m retrieval evaluate ../shared/eval/dev.jsonl
+	$(PY) -m retrieval evaluate $(DEV_SET)
+	$(PY) -m service.evaluate $(DEV_SET)
 	$(RASA) test nlu --config config.yml --nlu bot --cross-validation --folds 3 --out results/nlu
+	$(PY) tests/rasa/intent_f1.py results/nlu --min 0.90
 
 bench: setup
 	$(PY) -m retrieval benchmark

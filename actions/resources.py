@@ -18,6 +18,7 @@ from retrieval.errors import RetrievalError
 from retrieval.hits import SearchResult
 from retrieval.knowledge import KnowledgeBase, knowledge_files, load_knowledge
 from retrieval.settings import get_settings
+from retrieval.store import live_knowledge_dir
 
 log = logging.getLogger(__name__)
 DATA_DIR = Path(__file__).parent / "data"
@@ -60,9 +61,18 @@ class _KnowledgeCache:
 _knowledge = _KnowledgeCache()
 
 
+def knowledge_root() -> Path:
+    """The knowledge the live index was built from (what staff last published), else IPGP_KNOWLEDGE_DIR.
+
+    Routing then shows the same station details as the answers: both come from the published build.
+    """
+    settings = get_settings()
+    return live_knowledge_dir(settings.index_dir) or settings.knowledge_dir
+
+
 def get_knowledge() -> KnowledgeBase:
-    """The knowledge base under IPGP_KNOWLEDGE_DIR, reloaded after staff edit it."""
-    return _knowledge.get(get_settings().knowledge_dir)
+    """The live knowledge base, reloaded when a publish switches the index or a file changes."""
+    return _knowledge.get(knowledge_root())
 
 
 def _read(name: str) -> dict[str, Any]:

@@ -111,7 +111,7 @@ def station_chunks(station: Station) -> list[Chunk]:
 
 def faq_chunks(faq: Faq) -> list[Chunk]:
     """Chunks of one FAQ entry (normally one)."""
-    source = Source(title=faq.source, date=faq.source_date, status=Status.current)
+    source = Source(title=faq.source, date=faq.source_date, status=faq.status)
     header, body = render_faq(faq)
     return _chunks(faq.id, "faq", faq.question, "常见问题", header, body, source)
 

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 PHONE_PATTERN = re.compile(r"^(0\d{2,3}-\d{7,8}(-\d{1,6})?|1[3-9]\d{9}|123\d{2})$")
 
 
-class StationType(str, Enum):
+class StationType(str, Enum):  # noqa: UP042 - str() and format() must stay as they were
     """Fixed vocabulary of body types; the API uses the codes."""
 
     trademark_station = "trademark_station"
@@ -30,7 +30,7 @@ STATION_TYPE_LABELS: dict[StationType, str] = {
     StationType.trademark_station: "商标品牌指导站",
     StationType.copyright_station: "版权工作站",
     StationType.service_center: "知识产权公共服务中心",
-    StationType.protection_center: "知识产权保护中心（杨浦分中心）",
+    StationType.protection_center: "知识产权保护中心与维权援助",
     StationType.mediation: "知识产权纠纷调解",
     StationType.court: "法院知识产权庭",
     StationType.tech_transfer: "技术转移与交易",
@@ -39,7 +39,7 @@ STATION_TYPE_LABELS: dict[StationType, str] = {
 }
 
 
-class Status(str, Enum):
+class Status(str, Enum):  # noqa: UP042 - as StationType
     current = "current"
     historical = "historical"
     unknown = "unknown"
@@ -142,3 +142,4 @@ class Faq(Strict):
     answer: str = Field(min_length=1)
     source: str = Field(min_length=1)  # citation shown to users
     source_date: str = ""
+    status: Status = Status.current  # historical: the answer restates an expired standard

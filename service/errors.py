@@ -19,7 +19,8 @@ FIELD_LABELS = {"sender_id": "会话标识 sender_id", "message": "消息 messag
 
 
 def _describe(error: dict[str, object]) -> str:
-    location = [str(part) for part in error.get("loc", ()) if part != "body"]
+    loc = error.get("loc")
+    location = [str(part) for part in loc if part != "body"] if isinstance(loc, list | tuple) else []
     field = FIELD_LABELS.get(location[-1], location[-1]) if location else "请求体"
     kind = str(error.get("type", ""))
     context = error.get("ctx")

@@ -1,4 +1,7 @@
-"""Assembles the gateway app; run with `uvicorn --factory service.main:create_app` or `python -m service.supervisor`."""
+"""Assembles the gateway app.
+
+Run with `uvicorn --factory service.main:create_app` or `python -m service.supervisor`.
+"""
 
 from __future__ import annotations
 

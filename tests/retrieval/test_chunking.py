@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from retrieval.chunking import MAX_CHARS, chunk_document, item_title, marker_level, split_text
-from retrieval.entries import knowledge_chunks, render_rule, render_station
+from retrieval.entries import faq_chunks, knowledge_chunks, render_rule, render_station
 from retrieval.knowledge import load_knowledge
+from retrieval.schema import Status
 
 TITLE = "示例区知识产权强区建设工作方案（2024-2026年）"
 
@@ -101,3 +102,10 @@ def test_structured_entries_become_readable_chunks(knowledge_dir: Path) -> None:
     assert demo.source.demo and demo.section == "商标品牌指导站"
     rule = next(c for c in chunks if c.doc_id == "demo-2021-patent-grant")
     assert rule.source.status.value == "historical" and rule.source.date == "2022-03-03"
+
+
+def test_faq_status_reaches_its_citation(knowledge_dir: Path) -> None:
+    base = load_knowledge(knowledge_dir)
+    assert faq_chunks(base.faq[0])[0].source.status is Status.current  # the default
+    historical = base.faq[0].model_copy(update={"status": Status.historical})
+    assert all(chunk.source.status is Status.historical for chunk in faq_chunks(historical))

@@ -8,14 +8,23 @@ from service.errors import RASA_DOWN_DETAIL
 from service.store import Store
 from tests.service.conftest import ScriptedRasa
 
-SOURCE = {"title": "杨浦区试点工作方案", "number": "杨府发〔2024〕4号", "section": "四、（二）6.", "snippet": "贴息"}
+SOURCE = {
+    "title": "杨浦区试点工作方案",
+    "number": "杨府发〔2024〕4号",
+    "section": "四、（二）6.",
+    "snippet": "贴息",
+}
 STATION = {"type": "trademark_station", "name": "商标品牌指导站（演示）", "demo": True}
 
 
 def test_text_buttons_and_custom_payloads_become_one_reply(client: TestClient, rasa: ScriptedRasa) -> None:
     rasa.replies.append(
         [
-            {"recipient_id": "u1", "text": "可享受贷款利率50%的贴息。", "buttons": [{"title": "怎么申请", "payload": "/ask"}]},
+            {
+                "recipient_id": "u1",
+                "text": "可享受贷款利率50%的贴息。",
+                "buttons": [{"title": "怎么申请", "payload": "/ask"}],
+            },
             {"recipient_id": "u1", "custom": {"sources": [SOURCE], "stations": [STATION], "fallback": False}},
         ]
     )
@@ -45,7 +54,12 @@ def test_fallback_flag_is_reported_and_logged(client: TestClient, rasa: Scripted
 
 
 def test_referral_is_stored_but_never_sent_back(client: TestClient, rasa: ScriptedRasa, store: Store) -> None:
-    referral = {"name": "张三", "company": "某科技公司", "phone": "13800138000", "station_type": "service_center"}
+    referral = {
+        "name": "张三",
+        "company": "某科技公司",
+        "phone": "13800138000",
+        "station_type": "service_center",
+    }
     rasa.replies.append([{"text": "已为您登记，工作人员会尽快联系您。"}, {"custom": {"referral": referral}}])
     response = client.post("/api/chat", json={"sender_id": "u3", "message": "13800138000"})
     assert "13800138000" not in response.text.replace('"message"', "")

@@ -33,7 +33,7 @@ const Forms = (() => {
     faq: [
       ["id", "编号", "text"], ["question", "问题", "text"], ["alternatives", "相似问法", "lines", { hint: "每行一种问法" }],
       ["answer", "答案", "area", { rows: 6 }], ["source", "来源", "text", { hint: "回答时展示给用户的出处" }],
-      ["source_date", "来源日期", "text"],
+      ["source_date", "来源日期", "text"], ["status", "状态", "select", { options: STATUS }],
     ],
     document: [
       ["id", "编号", "text"], ["title", "标题", "text"], ["issuer", "发文机关", "text"], ["number", "文号", "text"],
