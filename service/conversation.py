@@ -6,6 +6,7 @@ from starlette.concurrency import run_in_threadpool
 
 from service.chat import Conversion, convert
 from service.rasa_client import RasaClient, RasaUnavailableError
+from service.redaction import redact
 from service.schemas import ChatResponse
 from service.store import Store
 
@@ -25,4 +26,5 @@ async def handle_turn(
 def _persist(store: Store, sender_id: str, message: str, channel: str, conversion: Conversion) -> None:
     for referral in conversion.referrals:
         store.add_referral(sender_id, referral)
-    store.log_turn(sender_id, channel, message, conversion.response.fallback)
+    # The turn log is for staff review of questions: contact details stay only in consented referrals.
+    store.log_turn(sender_id, channel, redact(message), conversion.response.fallback)

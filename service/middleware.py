@@ -16,7 +16,9 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.ratelimit import RateLimiter
+from service.redaction import redact
 from service.settings import Settings
+from service.wechat.errors import BAD_MESSAGE_DETAIL
 
 TOO_LARGE = "请求内容过大（上限{limit}字节），请精简后再试。"
 TOO_MANY = "您的请求过于频繁，请稍后再试。"
@@ -44,8 +46,7 @@ class EdgeLimits:
         self.app = app
         self.max_body = settings.max_body_bytes
         self.max_admin_body = settings.max_admin_body_bytes
-        # The webhook refuses oversized bodies itself with WeChat's 400; never stricter here.
-        self.max_wechat_body = max(settings.max_body_bytes, settings.wechat_max_body_bytes)
+        self.max_wechat_body = settings.wechat_max_body_bytes
         self.sender = _limiter(settings.rate_sender_per_s, settings.rate_sender_burst, clock)
         self.chat_ip = _limiter(settings.rate_ip_per_s, settings.rate_ip_burst, clock)
         self.wechat_ip = _limiter(settings.rate_wechat_ip_per_s, settings.rate_wechat_ip_burst, clock)
@@ -59,8 +60,7 @@ class EdgeLimits:
         try:
             body = await _read_body(scope, receive, limit)
         except BodyTooLargeError:
-            too_large = JSONResponse({"detail": TOO_LARGE.format(limit=limit)}, status_code=413)
-            await too_large(scope, receive, send)
+            await _too_large(path, limit)(scope, receive, send)
             return
         if not self._allowed(scope, path, body):
             response = JSONResponse({"detail": TOO_MANY}, status_code=429, headers={"Retry-After": "1"})
@@ -90,6 +90,13 @@ class EdgeLimits:
 
 def _limiter(rate_per_s: float, burst: int, clock: Callable[[], float]) -> RateLimiter | None:
     return RateLimiter(rate_per_s, burst, clock=clock) if rate_per_s > 0 else None
+
+
+def _too_large(path: str, limit: int) -> JSONResponse:
+    """413 in words, except for the webhook: WeChat gets the same 400 as for any malformed body."""
+    if path == "/wechat":
+        return JSONResponse({"detail": BAD_MESSAGE_DETAIL}, status_code=400)
+    return JSONResponse({"detail": TOO_LARGE.format(limit=limit)}, status_code=413)
 
 
 async def _read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
@@ -162,21 +169,6 @@ def install_fallback_errors(app: FastAPI) -> None:
 
 
 # ---- Log redaction ------------------------------------------------------------------------------
-
-_MOBILE = re.compile(r"(?<![\d])(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}(?!\d)")
-_LANDLINE = re.compile(r"(?<![\d-])0\d{2,3}[- ]?\d{7,8}(?:-\d{1,5})?(?!\d)")
-_KEYED = re.compile(
-    r"""(?P<key>["']?(?<![\w])(?:name|contact|phone|mobile|tel|姓名|联系人|联系电话|电话|手机|手机号)["']?"""
-    r"""\s*[=:：]\s*)(?P<quote>["']?)(?P<value>[^"',;，；、\s}\])]+)"""
-)
-MASK = "***"
-
-
-def redact(text: str) -> str:
-    """Masks phone numbers and the values of name/phone fields (names are otherwise not recognisable)."""
-    text = _KEYED.sub(lambda found: f"{found['key']}{found['quote']}{MASK}", text)
-    text = _MOBILE.sub(MASK, text)
-    return _LANDLINE.sub(MASK, text)
 
 
 def _redact_value(value: Any) -> Any:

@@ -14,7 +14,7 @@ from fastapi.responses import PlainTextResponse, Response
 from service.deps import RasaDep, SettingsDep, StoreDep
 from service.settings import Settings
 from service.wechat.crypto import MessageCrypto
-from service.wechat.errors import BadMessageError, NotConfiguredError, SignatureError
+from service.wechat.errors import BAD_MESSAGE_DETAIL, BadMessageError, NotConfiguredError, SignatureError
 from service.wechat.parse import Incoming, encrypted_part, parse
 from service.wechat.reply import text_reply
 from service.wechat.responder import Responder
@@ -74,7 +74,7 @@ async def receive(
         raise HTTPException(403, "签名校验失败") from error
     except BadMessageError as error:
         log.warning("WeChat request refused: %s", error)
-        raise HTTPException(400, "消息格式不正确") from error
+        raise HTTPException(400, BAD_MESSAGE_DETAIL) from error
     content = await responder.respond(incoming, rasa, store, deadline=deadline)
     if content is None:
         return PlainTextResponse("success")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+BAD_MESSAGE_DETAIL = "消息格式不正确"  # the 400 answer to any malformed or oversized webhook body
+
 
 class WeChatError(Exception):
     """Base class of everything the WeChat channel raises on purpose."""

@@ -8,7 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from service.middleware import install_log_redaction, redact
+from service.middleware import install_log_redaction
+from service.redaction import redact
 from service.schemas import Referral
 
 

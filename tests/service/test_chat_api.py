@@ -66,6 +66,14 @@ def test_referral_is_stored_but_never_sent_back(client: TestClient, rasa: Script
     assert "张三" not in response.text
     [row] = store.referrals()
     assert (row.name, row.phone, row.sender_id, row.status) == ("张三", "13800138000", "u3", "new")
+    assert [turn.message for turn in store.turns()] == ["***"]  # the turn log keeps no phone number
+
+
+def test_turn_log_masks_phone_numbers(client: TestClient, rasa: ScriptedRasa, store: Store) -> None:
+    rasa.replies.append([{"text": "好的"}])
+    client.post("/api/chat", json={"sender_id": "u5", "message": "算了不登记了，我电话是021-65432100"})
+    [turn] = store.turns()
+    assert "65432100" not in turn.message and turn.message.startswith("算了不登记了")
 
 
 def test_message_is_trimmed(client: TestClient, rasa: ScriptedRasa) -> None:
