@@ -1,12 +1,76 @@
-"""The answerable decision: pure thresholds over dense cosine and lexical coverage."""
+"""The answerable decision: pure thresholds over dense cosine, lexical coverage and domain words."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from retrieval.hits import Signals
 
 _HAN = re.compile(r"[\u4e00-\u9fff]")
+
+# Words that only an intellectual-property question uses (the bot's scope, not the district's
+# data). Matched as substrings after lower-casing; Latin terms as whole words.
+DOMAIN_WORDS = (
+    "知识产权",
+    "知产",
+    "专利",
+    "商标",
+    "版权",
+    "著作权",
+    "软著",
+    "商业秘密",
+    "技术秘密",
+    "地理标志",
+    "集成电路布图",
+    "植物新品种",
+    "发明",
+    "实用新型",
+    "外观设计",
+    "侵权",
+    "维权",
+    "假冒",
+    "盗版",
+    "仿冒",
+    "山寨",
+    "抄袭",
+    "抢注",
+    "名牌",
+    "品牌",
+    "质押",
+    "贴息",
+    "技术转移",
+    "技术转让",
+    "成果转化",
+    "技术交易",
+    "技术合同",
+    "许可",
+    "资助",
+    "强市",
+    "试点城区",
+    "杨府发",
+    "全科医生",
+    "指导站",
+    "工作站",
+    "服务中心",
+    "保护中心",
+    "马德里",
+    "杨小知",
+    "技知融",
+    "12330",
+)
+_LATIN = re.compile(r"(?<![a-z])(?:ip|ipr|pct|logo|patents?|trademarks?|copyrights?)(?![a-z])")
+
+
+@dataclass(frozen=True)
+class AnswerRule:
+    """Thresholds of the decision; calibrated values live in RetrievalSettings (BENCHMARKS.md)."""
+
+    strong_cosine: float  # this close in meaning: answerable whatever the words
+    domain_cosine: float  # a question using IP words needs only this much
+    min_coverage: float  # a Chinese question without IP words needs this lexical coverage …
+    floor_cosine: float  # … and this cosine
+    foreign_cosine: float  # a question without Chinese characters (no lexical evidence possible)
 
 
 def has_chinese(text: str) -> bool:
@@ -14,18 +78,20 @@ def has_chinese(text: str) -> bool:
     return bool(_HAN.search(text))
 
 
-def is_answerable(
-    signals: Signals,
-    strong_cosine: float,
-    min_coverage: float,
-    floor_cosine: float,
-    foreign_cosine: float,
-) -> bool:
-    """Answerable when the best passage is very close in meaning; otherwise a Chinese question
-    needs most of its (IDF-weighted) words in a top passage, and a question in another
-    language (no lexical evidence against a Chinese corpus) a higher cosine."""
-    if signals.top_cosine >= strong_cosine:
+def mentions_domain(text: str) -> bool:
+    """True if the question uses a word of intellectual property (Chinese or English)."""
+    lowered = text.lower()
+    return any(word in lowered for word in DOMAIN_WORDS) or bool(_LATIN.search(lowered))
+
+
+def is_answerable(signals: Signals, rule: AnswerRule) -> bool:
+    """Answerable when the best passage is very close in meaning; otherwise an IP question needs a
+    fair cosine, another Chinese question most of its (IDF-weighted) words in a top passage and a
+    higher cosine, and a question in another language a cosine of its own."""
+    if signals.top_cosine >= rule.strong_cosine:
         return True
-    if signals.chinese:
-        return signals.coverage >= min_coverage and signals.top_cosine >= floor_cosine
-    return signals.top_cosine >= foreign_cosine
+    if not signals.chinese:
+        return signals.top_cosine >= rule.foreign_cosine
+    if signals.domain:
+        return signals.top_cosine >= rule.domain_cosine
+    return signals.coverage >= rule.min_coverage and signals.top_cosine >= rule.floor_cosine

@@ -66,6 +66,7 @@ class Signals(Frozen):
     top_cosine: float = 0.0  # best dense cosine among the candidates
     coverage: float = 0.0  # best IDF-weighted share of query words found in one of the top hits
     chinese: bool = True  # the question contains Chinese characters (lexical evidence possible)
+    domain: bool = False  # the question uses a word of intellectual property
 
 
 class SearchResult(Frozen):

@@ -9,7 +9,7 @@ from typing import Literal
 
 import faiss
 
-from retrieval.confidence import has_chinese, is_answerable
+from retrieval.confidence import has_chinese, is_answerable, mentions_domain
 from retrieval.dense import Encoder, get_encoder, search_dense
 from retrieval.errors import IndexMismatchError, IndexNotBuiltError
 from retrieval.fusion import fuse
@@ -121,17 +121,12 @@ class Searcher:
         coverage = max(
             (index.bm25.coverage(tokens, row) for row, _ in top[:COVERAGE_HITS]), default=0.0
         )
+        normalized = normalize_text(query)
         signals = Signals(
             top_cosine=max(dense.values(), default=0.0),
             coverage=coverage,
-            chinese=has_chinese(normalize_text(query)),
+            chinese=has_chinese(normalized),
+            domain=mentions_domain(normalized),
         )
-        cfg = self.settings
-        answerable = bool(hits) and is_answerable(
-            signals,
-            cfg.answer_strong_cosine,
-            cfg.answer_min_coverage,
-            cfg.answer_floor_cosine,
-            cfg.answer_foreign_cosine,
-        )
+        answerable = bool(hits) and is_answerable(signals, self.settings.answer_rule())
         return SearchResult(hits=hits, answerable=answerable, signals=signals)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.confidence import has_chinese, is_answerable
+from retrieval.confidence import AnswerRule, has_chinese, is_answerable, mentions_domain
 from retrieval.fusion import fuse, min_max, rrf_fusion, score_fusion
 from retrieval.hits import Signals
 
@@ -49,12 +49,25 @@ def test_fusion_is_pure_and_deterministic() -> None:
     assert fuse({}, {}, "rrf", 0.5) == []
 
 
+RULE = AnswerRule(
+    strong_cosine=0.92, domain_cosine=0.86, min_coverage=0.60, floor_cosine=0.87, foreign_cosine=0.80
+)
+
+
 def test_answerable_rule() -> None:
-    args = (0.92, 0.40, 0.82, 0.80)
-    assert is_answerable(Signals(top_cosine=0.95, coverage=0.0), *args)
-    assert is_answerable(Signals(top_cosine=0.86, coverage=0.6), *args)
-    assert not is_answerable(Signals(top_cosine=0.86, coverage=0.2), *args)
-    assert not is_answerable(Signals(top_cosine=0.81, coverage=0.9), *args)
-    assert is_answerable(Signals(top_cosine=0.81, coverage=0.0, chinese=False), *args)
-    assert not is_answerable(Signals(top_cosine=0.78, coverage=0.0, chinese=False), *args)
+    assert is_answerable(Signals(top_cosine=0.95, coverage=0.0), RULE)
+    assert is_answerable(Signals(top_cosine=0.87, coverage=0.1, domain=True), RULE)
+    assert not is_answerable(Signals(top_cosine=0.85, coverage=0.9, domain=True), RULE)
+    assert is_answerable(Signals(top_cosine=0.88, coverage=0.6), RULE)
+    assert not is_answerable(Signals(top_cosine=0.88, coverage=0.5), RULE)  # short everyday questions
+    assert not is_answerable(Signals(top_cosine=0.86, coverage=0.9), RULE)
+    assert is_answerable(Signals(top_cosine=0.81, coverage=0.0, chinese=False), RULE)
+    assert not is_answerable(Signals(top_cosine=0.78, coverage=0.0, chinese=False, domain=True), RULE)
+
+
+def test_domain_words() -> None:
+    assert mentions_domain("商表被人傍名牌了") and mentions_domain("杨浦法院审ip案子")
+    assert mentions_domain("Who handles PCT filings?") and mentions_domain("our logo was copied")
+    assert not mentions_domain("帮我查一下zip文件") and not mentions_domain("vip会员怎么开")
+    assert not mentions_domain("公司注册地址怎么变更") and not mentions_domain("附近有没有药店")
     assert has_chinese("what is 杨小知") and not has_chinese("What is the hotline?")
