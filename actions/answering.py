@@ -15,6 +15,7 @@ _SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]?")
 SKIPPED_PREFIXES = ("相近问法：", "来源：")
 STRIPPED_PREFIXES = ("答：",)
 RANK_WEIGHTS = (1.0, 0.85, 0.7, 0.6, 0.5)
+WHOLE_EXTRA = 60  # a curated answer may run this much longer than picked sentences
 _DIGIT = re.compile(r"\d")
 _PHONE = re.compile(r"(?<!\d)(?:0\d{2,3}-\d{7,8}|1[3-9]\d{9}|123\d{2})(?!\d)")
 NUMBER_CUES = ("多少", "几", "比例", "目标", "最高", "上限", "金额", "标准", "占")
@@ -64,12 +65,18 @@ def sentence_score(question: str, sentence: str) -> float:
 
 
 def select_sentences(
-    question: str, passages: Sequence[str], max_sentences: int = 3, max_chars: int = 180
+    question: str,
+    passages: Sequence[str],
+    max_sentences: int = 3,
+    max_chars: int = 180,
+    whole_first: bool = False,
 ) -> list[Picked]:
     """The best sentences for the question from ranked passages, in reading order.
 
     Each sentence scores by overlap with the question, weighted down by its passage's rank;
     sentences far below the best one are left out, and the total stays under max_chars.
+    With whole_first (the first passage is a curated answer), a best sentence from it brings
+    the whole first passage when that fits in max_chars + 60: staff wrote it to be read whole.
     """
     candidates: list[Picked] = []
     for rank, passage in enumerate(passages):
@@ -83,6 +90,9 @@ def select_sentences(
     best = ranked[0]
     if best.score <= 0:
         return [_clip(next(c for c in candidates if c.passage == best.passage), max_chars)]
+    first = [c for c in candidates if c.passage == 0]
+    if whole_first and best.passage == 0 and sum(len(c.text) for c in first) <= max_chars + WHOLE_EXTRA:
+        return first
     chosen: list[Picked] = []
     used = 0
     for pick in ranked:

@@ -28,7 +28,7 @@ def answer_reply(question: str, hits: Sequence[Hit], texts: dict[str, Any]) -> R
     """A short answer from the best sentences of the top hits, with its citation and sources."""
     labels = texts["answer"]
     top = list(hits[:ANSWER_HITS])
-    picks = select_sentences(question, [h.body for h in top])
+    picks = select_sentences(question, [h.body for h in top], whole_first=top[0].kind == "faq")
     used = sorted({p.passage for p in picks})
     answer = "".join(p.text if p.text.endswith(tuple(END_MARKS)) else p.text + "。" for p in picks)
     citations = "；".join(citation(top[i], labels) for i in used)

@@ -16,12 +16,13 @@ NEED_ROUTES: dict[str, tuple[StationType, ...]] = {
     "维权": (T.protection_center, T.regulator, T.mediation),
     "融资": (T.service_center, T.tech_transfer),
     "转化": (T.tech_transfer,),
+    "预审": (T.protection_center,),
     "资助": (T.service_center,),
 }
 # For registering or asking about a right, the IP type decides; anything else goes to the centre.
 IP_ROUTES: dict[str, StationType] = {"商标": T.trademark_station, "版权": T.copyright_station}
 DISPUTE_NEEDS = frozenset({"维权", "诉讼"})
-NEED_PRIORITY = ("海外", "诉讼", "维权", "融资", "转化", "资助", "注册", "咨询")
+NEED_PRIORITY = ("海外", "诉讼", "维权", "融资", "转化", "预审", "资助", "注册", "咨询")
 
 LocationStatus = Literal["none", "resolved", "unserved", "unknown", "ignored"]
 

@@ -103,10 +103,18 @@ def continues_question(turn: Turn, vocab: Vocabulary) -> bool:
     return vocab.is_follow_up(turn.text) or (not turn.has_subject and not turn.text)
 
 
+def asks_where_for_answered_subject(turn: Turn, vocab: Vocabulary) -> bool:
+    """True for "那具体找哪个部门问？" after an answer about a need or IP type: route on it."""
+    remembered = turn.slot_need or turn.slot_ip_type
+    return bool(remembered) and continues_question(turn, vocab) and vocab.has_place_cue(turn.text)
+
+
 def route_action_kind(turn: Turn, vocab: Vocabulary) -> ReplyKind:
     """`action_route_station` routes; it answers instead when the message follows up an answered
     question, and answers as well when it asks about something rather than where to go
     ("去海外维权，有没有保险可以降低成本？")."""
+    if asks_where_for_answered_subject(turn, vocab):
+        return "route"
     if turn.intent in (c.FIND_STATION, c.INFORM) and continues_question(turn, vocab) and turn.text:
         return "answer"
     asks_about_something = is_question(turn.text) and not vocab.has_place_cue(turn.text)
@@ -121,6 +129,8 @@ def answer_action_kind(turn: Turn, vocab: Vocabulary) -> ReplyKind:
     The intent classifier often confuses asking a question, asking where to go and giving a
     detail; the message and the conversation so far repair the common cases.
     """
+    if asks_where_for_answered_subject(turn, vocab):
+        return "route"
     if turn.intent in (c.FIND_STATION, c.INFORM) and not continues_question(turn, vocab):
         return "route"
     if turn.has_subject and vocab.has_place_cue(turn.text):

@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import constants as c
 from actions import resources
+from actions.action_answer import ActionAnswerQuestion
 from actions.action_route import ActionRouteStation, ValidateLocationForm
 from retrieval.errors import KnowledgeFormatError
 from retrieval.knowledge import KnowledgeBase
@@ -98,6 +99,32 @@ async def test_where_after_an_answer_is_a_follow_up_question(
     assert fake.queries == ["国家技术转移东部中心的电话是多少? 在哪里？"]
     assert "国权北路" in dispatcher.messages[0]["text"]
     assert slot(events, c.SLOT_ROUTE_STATUS) == c.ROUTE_DONE
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("intent", [c.FIND_STATION, c.ASK_QUESTION])
+async def test_which_department_after_an_answer_routes_on_its_subject(
+    intent: str,
+    use_directory: KnowledgeBase,
+    use_searcher: Callable[..., FakeSearcher],
+    domain: dict[str, Any],
+) -> None:
+    fake = use_searcher([hit("贴息50%", kind="rule")])
+    slots = {
+        c.SLOT_TOPIC: c.TOPIC_QUESTION,
+        c.SLOT_LAST_QUESTION: "知识产权质押融资贴息怎么申请",
+        c.SLOT_NEED: "融资",
+    }
+    tracker = make_tracker("那具体找哪个部门问？", intent, slots=slots)
+    if intent == c.FIND_STATION:
+        dispatcher, _ = await run(tracker, domain)
+    else:
+        dispatcher = CollectingDispatcher()
+        await ActionAnswerQuestion().run(dispatcher, tracker, domain)
+    [message] = dispatcher.messages
+    types = {station["type"] for station in message["custom"]["stations"]}
+    assert types and types <= {"service_center", "tech_transfer"}
+    assert fake.queries == []  # routed on the remembered need, not searched again
 
 
 @pytest.mark.anyio

@@ -98,6 +98,27 @@ def test_the_same_fact_from_two_sources_is_said_once() -> None:
     assert len([p for p in picks if "侵权保险" in p.text]) == 1
 
 
+FAQ = (
+    "相近问法：国外专利资助怎么申报\n"
+    "答：在一网通办在线申报国外专利资助。需准备专利证书、缴费凭证和签字的承诺书。市、区不得重复资助。"
+)
+
+
+def test_a_curated_answer_that_matches_best_is_shown_whole() -> None:
+    other = "方案提出加强知识产权保护。"
+    whole = select_sentences("国外专利资助在哪个平台申报", [FAQ, other], max_sentences=1, whole_first=True)
+    assert [p.text for p in whole] == [
+        "在一网通办在线申报国外专利资助。",
+        "需准备专利证书、缴费凭证和签字的承诺书。",
+        "市、区不得重复资助。",
+    ]
+    picked = select_sentences("国外专利资助在哪个平台申报", [FAQ, other], max_sentences=1)
+    assert len(picked) == 1
+    long_faq = FAQ + "其他说明" + "很长的补充文字" * 12 + "。"
+    cut = select_sentences("国外专利资助在哪个平台申报", [long_faq], max_chars=60, whole_first=True)
+    assert len(cut) < 4  # over max_chars + 60: only the best sentences
+
+
 def test_warm_up_survives_a_missing_index(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:

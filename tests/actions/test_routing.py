@@ -29,6 +29,7 @@ def ids(decision: RouteDecision) -> list[str]:
         (("转化",), "专利", (T.tech_transfer,), False),
         (("融资",), "专利", (T.service_center, T.tech_transfer), False),
         (("资助",), "专利", (T.service_center,), False),
+        (("预审",), "专利", (T.protection_center,), False),
         (("咨询",), None, (T.service_center,), False),
         (("注册",), "专利", (T.service_center,), False),
         (("海外", "资助"), "专利", (T.service_center,), False),  # foreign patent subsidy, no dispute
