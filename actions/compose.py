@@ -24,15 +24,21 @@ class Reply:
     payload: dict[str, Any] = field(default_factory=dict)
 
 
-def answer_reply(question: str, hits: Sequence[Hit], texts: dict[str, Any]) -> Reply:
-    """A short answer from the best sentences of the top hits, with its citation and sources."""
+def answer_reply(
+    question: str, hits: Sequence[Hit], texts: dict[str, Any], *, tentative: bool = False
+) -> Reply:
+    """A short answer from the best sentences of the top hits, with its citation and sources.
+
+    A tentative answer (the closest passage, not a close match) says so before the text.
+    """
     labels = texts["answer"]
     top = list(hits[:ANSWER_HITS])
     picks = select_sentences(question, [h.body for h in top], whole_first=top[0].kind == "faq")
     used = sorted({p.passage for p in picks})
     answer = "".join(p.text if p.text.endswith(tuple(END_MARKS)) else p.text + "。" for p in picks)
     citations = "；".join(citation(top[i], labels) for i in used)
-    text = "\n".join([labels["body"].format(answer=answer), labels["citation"].format(citations=citations)])
+    body = labels["body_tentative" if tentative else "body"].format(answer=answer)
+    text = "\n".join([body, labels["citation"].format(citations=citations)])
     sources = [source_payload(top[i], "".join(p.text for p in picks if p.passage == i)) for i in used]
     return Reply(text, list(labels["follow_up_buttons"]), {"sources": sources, "fallback": False})
 

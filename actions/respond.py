@@ -69,7 +69,7 @@ def answer(
         send(dispatcher, Reply(texts["errors"]["knowledge"], [], {"fallback": True}))
         return False, events
     if result.answerable and result.hits:
-        send(dispatcher, answer_reply(question, result.hits, texts))
+        send(dispatcher, answer_reply(question, result.hits, texts, tentative=not result.certain))
         return True, events
     if not quiet_miss:
         send(dispatcher, no_answer_reply(texts))

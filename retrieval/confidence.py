@@ -95,3 +95,11 @@ def is_answerable(signals: Signals, rule: AnswerRule) -> bool:
     if signals.domain:
         return signals.top_cosine >= rule.domain_cosine
     return signals.coverage >= rule.min_coverage and signals.top_cosine >= rule.floor_cosine
+
+
+def is_certain(signals: Signals, rule: AnswerRule) -> bool:
+    """An answerable question whose best passage is very close in meaning or shares most of its
+    words; other answerable questions get an answer marked as the closest match found."""
+    if signals.top_cosine >= rule.strong_cosine:
+        return True
+    return signals.coverage >= rule.min_coverage and signals.top_cosine >= rule.floor_cosine

@@ -74,4 +74,5 @@ class SearchResult(Frozen):
 
     hits: list[Hit]
     answerable: bool
+    certain: bool = False  # answerable and close: no "closest match" note needed
     signals: Signals = Signals()

@@ -9,7 +9,7 @@ from typing import Literal
 
 import faiss
 
-from retrieval.confidence import has_chinese, is_answerable, mentions_domain
+from retrieval.confidence import has_chinese, is_answerable, is_certain, mentions_domain
 from retrieval.dense import Encoder, get_encoder, search_dense
 from retrieval.errors import IndexMismatchError, IndexNotBuiltError
 from retrieval.fusion import fuse
@@ -128,5 +128,7 @@ class Searcher:
             chinese=has_chinese(normalized),
             domain=mentions_domain(normalized),
         )
-        answerable = bool(hits) and is_answerable(signals, self.settings.answer_rule())
-        return SearchResult(hits=hits, answerable=answerable, signals=signals)
+        rule = self.settings.answer_rule()
+        answerable = bool(hits) and is_answerable(signals, rule)
+        certain = answerable and is_certain(signals, rule)
+        return SearchResult(hits=hits, answerable=answerable, certain=certain, signals=signals)

@@ -171,12 +171,16 @@ def use_directory(monkeypatch: pytest.MonkeyPatch, directory: KnowledgeBase) -> 
 
 @pytest.fixture
 def use_searcher(monkeypatch: pytest.MonkeyPatch) -> Callable[..., FakeSearcher]:
-    """Install a fake searcher: use_searcher(hits, answerable=True) or use_searcher(error=...)."""
+    """Install a fake searcher: use_searcher(hits, answerable=True, certain=True) or (error=...)."""
 
     def install(
-        hits: list[Hit] | None = None, answerable: bool = True, error: RetrievalError | None = None
+        hits: list[Hit] | None = None,
+        answerable: bool = True,
+        error: RetrievalError | None = None,
+        certain: bool = True,
     ) -> FakeSearcher:
-        fake = FakeSearcher(SearchResult(hits=hits or [], answerable=answerable), error=error)
+        result = SearchResult(hits=hits or [], answerable=answerable, certain=answerable and certain)
+        fake = FakeSearcher(result, error=error)
         monkeypatch.setattr(resources, "get_searcher", lambda: fake)
         return fake
 

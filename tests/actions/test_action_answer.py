@@ -53,6 +53,20 @@ async def test_answers_with_sentences_citation_and_sources(
 
 
 @pytest.mark.anyio
+async def test_a_tentative_match_is_answered_and_marked_as_such(
+    use_searcher: Callable[..., FakeSearcher], use_directory: KnowledgeBase, domain: dict[str, Any]
+) -> None:
+    use_searcher([hit(PLAN)], certain=False)
+    dispatcher, _ = await run(make_tracker("质押贷款贴息是多少", c.ASK_QUESTION), domain)
+    [message] = dispatcher.messages
+    assert message["text"].startswith("知识库中与您的问题最相关的内容如下") and "50%" in message["text"]
+    assert message["custom"]["fallback"] is False and message["custom"]["sources"]
+    use_searcher([hit(PLAN)])
+    dispatcher, _ = await run(make_tracker("质押贷款贴息是多少", c.ASK_QUESTION), domain)
+    assert not dispatcher.messages[0]["text"].startswith("知识库中")
+
+
+@pytest.mark.anyio
 async def test_below_threshold_says_so_and_sets_fallback(
     use_searcher: Callable[..., FakeSearcher], use_directory: KnowledgeBase, domain: dict[str, Any]
 ) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.confidence import AnswerRule, has_chinese, is_answerable, mentions_domain
+from retrieval.confidence import AnswerRule, has_chinese, is_answerable, is_certain, mentions_domain
 from retrieval.fusion import fuse, min_max, rrf_fusion, score_fusion
 from retrieval.hits import Signals
 
@@ -63,6 +63,12 @@ def test_answerable_rule() -> None:
     assert not is_answerable(Signals(top_cosine=0.86, coverage=0.9), RULE)
     assert is_answerable(Signals(top_cosine=0.81, coverage=0.0, chinese=False), RULE)
     assert not is_answerable(Signals(top_cosine=0.78, coverage=0.0, chinese=False, domain=True), RULE)
+
+
+def test_certain_answers_are_close_in_meaning_or_words() -> None:
+    assert is_certain(Signals(top_cosine=0.93, coverage=0.0), RULE)
+    assert is_certain(Signals(top_cosine=0.88, coverage=0.7, domain=True), RULE)
+    assert not is_certain(Signals(top_cosine=0.88, coverage=0.2, domain=True), RULE)
 
 
 def test_domain_words() -> None:
