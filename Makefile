@@ -76,6 +76,8 @@ DEV_SET ?= ../shared/eval/dev.jsonl
 eval: setup
 	$(PY) -m retrieval evaluate $(DEV_SET)
 	$(PY) -m service.evaluate $(DEV_SET)
+	@echo "probe set (new questions written to check generalisation; reported, not a gate):"
+	-$(PY) -m service.evaluate tests/eval/probe.jsonl --rounds 0
 	$(RASA) test nlu --config config.yml --nlu bot --cross-validation --folds 3 --out results/nlu
 	$(PY) tests/rasa/intent_f1.py results/nlu --min 0.90
 
