@@ -84,22 +84,20 @@ def mentions_domain(text: str) -> bool:
     return any(word in lowered for word in DOMAIN_WORDS) or bool(_LATIN.search(lowered))
 
 
-def is_answerable(signals: Signals, rule: AnswerRule) -> bool:
-    """Answerable when the best passage is very close in meaning; otherwise an IP question needs a
-    fair cosine, another Chinese question most of its (IDF-weighted) words in a top passage and a
-    higher cosine, and a question in another language a cosine of its own."""
+def is_certain(signals: Signals, rule: AnswerRule) -> bool:
+    """The best passage is very close in meaning, or shares most of the question's (IDF-weighted)
+    words at a fair cosine: answered plainly."""
     if signals.top_cosine >= rule.strong_cosine:
+        return True
+    return signals.coverage >= rule.min_coverage and signals.top_cosine >= rule.floor_cosine
+
+
+def is_answerable(signals: Signals, rule: AnswerRule) -> bool:
+    """Certain questions, and beyond them an IP question at a lower cosine and a question in
+    another language (no lexical evidence possible against a Chinese corpus) at a cosine of its
+    own; answers that are not certain are marked as the closest match."""
+    if is_certain(signals, rule):
         return True
     if not signals.chinese:
         return signals.top_cosine >= rule.foreign_cosine
-    if signals.domain:
-        return signals.top_cosine >= rule.domain_cosine
-    return signals.coverage >= rule.min_coverage and signals.top_cosine >= rule.floor_cosine
-
-
-def is_certain(signals: Signals, rule: AnswerRule) -> bool:
-    """An answerable question whose best passage is very close in meaning or shares most of its
-    words; other answerable questions get an answer marked as the closest match found."""
-    if signals.top_cosine >= rule.strong_cosine:
-        return True
-    return signals.coverage >= rule.min_coverage and signals.top_cosine >= rule.floor_cosine
+    return signals.domain and signals.top_cosine >= rule.domain_cosine

@@ -113,7 +113,8 @@ class Searcher:
     def search(self, query: str, k: int = 5, mode: Mode = "hybrid") -> SearchResult:
         """The k best hits for a question and whether they are good enough to answer from."""
         index = self.index()
-        if not normalize_text(query):
+        normalized = normalize_text(query)
+        if not normalized:
             return SearchResult(hits=[], answerable=False)
         tokens, lexical, dense = self.candidates(query, mode, index)
         top = self.rank(lexical, dense, mode)[:k]
@@ -121,7 +122,6 @@ class Searcher:
         coverage = max(
             (index.bm25.coverage(tokens, row) for row, _ in top[:COVERAGE_HITS]), default=0.0
         )
-        normalized = normalize_text(query)
         signals = Signals(
             top_cosine=max(dense.values(), default=0.0),
             coverage=coverage,
