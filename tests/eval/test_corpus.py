@@ -1,4 +1,4 @@
-"""The evaluation corpus is well formed, big enough, split evenly and asks only for facts the knowledge base states."""
+"""The evaluation corpus: well formed, big enough, split evenly, asking only facts stated in knowledge/."""
 
 from __future__ import annotations
 
@@ -42,7 +42,9 @@ PLAN_SECTIONS = (
 # Stations whose only facts are under a parallel fact-check (the centre's name) are not asked about.
 STATIONS_NOT_ASKED = {"yp-ip-public-service-center"}
 # Facts being re-checked in parallel; an expected string must not depend on them.
-UNSETTLED_FACTS = ("2009", "3387", "71.83", "全国模范", "2020年10月28日", "自2018", "2018年起", "公共服务中心")
+UNSETTLED_FACTS = (
+    "2009", "3387", "71.83", "全国模范", "2020年10月28日", "自2018", "2018年起", "公共服务中心",
+)
 
 
 def _rows() -> list[dict[str, Any]]:
@@ -64,7 +66,7 @@ def _knowledge_text() -> str:
 
 
 def _entries() -> set[str]:
-    """Every knowledge entry a fact question must be written from: rules, FAQ, real stations, plan sections."""
+    """Every entry fact questions must be written from: rules, FAQ, real stations, plan sections."""
     def load(name: str) -> Any:
         return yaml.safe_load((KNOWLEDGE / name).read_text(encoding="utf-8"))
 
@@ -93,7 +95,8 @@ def test_every_line_has_the_fields_of_its_kind() -> None:
             assert isinstance(row.get("question"), str) and row["question"].strip(), where
         else:
             turns = row.get("turns")
-            assert isinstance(turns, list) and turns and all(isinstance(t, str) and t.strip() for t in turns), where
+            assert isinstance(turns, list) and turns, where
+            assert all(isinstance(t, str) and t.strip() for t in turns), where
         if row["kind"] == "fact":
             assert row.get("expect") and all(isinstance(e, str) and e for e in row["expect"]), where
         if row["kind"] == "route":
@@ -144,9 +147,11 @@ def test_routing_covers_multi_turn_cases_and_places() -> None:
     routes = [row for row in ROWS if row["kind"] == "route"]
     assert sum(len(row["turns"]) > 1 for row in routes) >= 15
     places = yaml.safe_load((KNOWLEDGE / "locations.yml").read_text(encoding="utf-8"))
-    names = [entry["name"] for group in ("streets", "parks") for entry in places[group]]
-    names += [alias for group in ("streets", "parks") for entry in places[group] for alias in entry["aliases"]]
-    with_place = [row for row in routes if any(name in normalize_text(" ".join(row["turns"])) for name in names)]
+    entries = [entry for group in ("streets", "parks") for entry in places[group]]
+    names = [name for entry in entries for name in [entry["name"], *entry["aliases"]]]
+    with_place = [
+        row for row in routes if any(name in normalize_text(" ".join(row["turns"])) for name in names)
+    ]
     assert len(with_place) >= 25
 
 
