@@ -78,6 +78,8 @@ eval: setup
 	$(PY) -m service.evaluate $(DEV_SET)
 	@echo "probe set (new questions written to check generalisation; reported, not a gate):"
 	-$(PY) -m service.evaluate tests/eval/probe.jsonl --rounds 0
+	@echo "evaluation corpus (issue #11; each kind on the tune and test halves, test-half failures; reported, not a gate):"
+	-$(PY) -m service.evaluate tests/eval/corpus.jsonl --split all --rounds 0 --json results/corpus-verdicts.json
 	$(RASA) test nlu --config config.yml --nlu bot --cross-validation --folds 3 --out results/nlu
 	$(PY) tests/rasa/intent_f1.py results/nlu --min 0.90
 
