@@ -1,4 +1,9 @@
-"""Handover to staff: consent first, then name, company and phone, then a referral for the gateway."""
+"""Handover to staff: consent, name, company, phone, a read-back, then a referral for the gateway.
+
+Inside the form every message is read as the answer to the question asked, whatever intent NLU
+gives it: an invalid value gets the field's Chinese error and the same question again; only an
+explicit stop ("取消", "算了", "不用了", "不同意") leaves the form, and nothing is dropped silently.
+"""
 
 from __future__ import annotations
 
@@ -10,17 +15,33 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import constants as c
 from actions import resources
-from actions.action_answer import directory_or_none
-from actions.parsing import mask_phone, parse_company, parse_name, parse_phone
+from actions.parsing import (
+    ORG_WORDS,
+    is_correction,
+    is_stop,
+    mask_phone,
+    parse_company,
+    parse_name,
+    parse_phone,
+    parse_yes_no,
+    split_name_company,
+)
+
+PAYLOAD_WORDS = {f"/{c.AFFIRM}": "同意", f"/{c.DENY}": "不同意"}
 
 
 def clear_contact() -> list[EventType]:
     """Forget consent and every contact detail."""
-    return [SlotSet(c.SLOT_CONSENT, None), *(SlotSet(slot, None) for slot in c.CONTACT_SLOTS)]
+    return [SlotSet(slot, None) for slot in (c.SLOT_CONSENT, *c.CONTACT_SLOTS, c.SLOT_CONTACT_CONFIRMED)]
+
+
+def cancelled() -> dict[str, Any]:
+    """Slot values that end the form without a referral (consent withdrawn, details forgotten)."""
+    return {c.SLOT_CONSENT: False, **dict.fromkeys((*c.CONTACT_SLOTS, c.SLOT_CONTACT_CONFIRMED))}
 
 
 class ValidateHandoverForm(FormValidationAction):
-    """Stops at once without consent; checks name, company and phone with Chinese messages."""
+    """Reads the answer to the requested question from the raw text, then checks it."""
 
     def name(self) -> str:
         return c.VALIDATE_HANDOVER_FORM
@@ -36,37 +57,142 @@ class ValidateHandoverForm(FormValidationAction):
             return [c.SLOT_CONSENT]  # filled, so the form ends without asking for details
         return domain_slots
 
+    def _raw(self, slot: str, tracker: Tracker) -> dict[str, Any]:
+        """The latest message as the value of `slot`, when `slot` is the one asked for."""
+        if tracker.get_slot(c.SLOT_REQUESTED) != slot:
+            return {}
+        text = str((tracker.latest_message or {}).get("text") or "").strip()
+        text = PAYLOAD_WORDS.get(text, text)
+        return {slot: text} if text and not text.startswith("/") else {}
+
+    async def get_extraction_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """The answer to the question asked, taken from the raw text for every slot of the form."""
+        requested = tracker.get_slot(c.SLOT_REQUESTED)
+        values = self._raw(requested, tracker) if requested in self.domain_slots(domain) else {}
+        tracker.slots.update(values)
+        return [SlotSet(slot, value) for slot, value in values.items()]
+
+    def _say(self, dispatcher: CollectingDispatcher, key: str, **values: str) -> None:
+        dispatcher.utter_message(text=resources.replies()["handover"][key].format(**values))
+
     def validate_consent(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
-        return {c.SLOT_CONSENT: value if isinstance(value, bool) else None}
-
-    def _check(
-        self, slot: str, parsed: str | None, message_key: str, dispatcher: CollectingDispatcher
-    ) -> dict[str, Any]:
-        if parsed is None:
-            dispatcher.utter_message(text=resources.replies()["handover"][message_key])
-        return {slot: parsed}
+        if isinstance(value, bool):
+            return {c.SLOT_CONSENT: value}
+        answer = parse_yes_no(str(value or ""))
+        if answer is None and is_stop(str(value or "")):
+            answer = False
+        if answer is None:
+            self._say(dispatcher, "consent_invalid")
+        return {c.SLOT_CONSENT: answer} if answer is not False else cancelled()
 
     def validate_contact_name(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
-        return self._check(c.SLOT_CONTACT_NAME, parse_name(str(value or "")), "name_invalid", dispatcher)
+        text = str(value or "")
+        if is_stop(text):
+            return cancelled()
+        name, company = split_name_company(text)
+        if name is None:
+            self._say(dispatcher, "name_invalid")
+            return {c.SLOT_CONTACT_NAME: None}
+        return {c.SLOT_CONTACT_NAME: name, **({c.SLOT_CONTACT_COMPANY: company} if company else {})}
+
+    def _name_correction(
+        self, text: str, slot: str, dispatcher: CollectingDispatcher
+    ) -> dict[str, Any] | None:
+        """“不对，我叫王强” while another detail is asked: take the new name, ask again."""
+        name = corrections(text).get(c.SLOT_CONTACT_NAME)
+        if name is None:
+            return None
+        self._say(dispatcher, "name_changed", name=name)
+        return {c.SLOT_CONTACT_NAME: name, slot: None}
 
     def validate_contact_company(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
-        parsed = parse_company(str(value or ""))
-        return self._check(c.SLOT_CONTACT_COMPANY, parsed, "company_invalid", dispatcher)
+        text = str(value or "")
+        if is_stop(text):
+            return cancelled()
+        corrected = self._name_correction(text, c.SLOT_CONTACT_COMPANY, dispatcher)
+        if corrected is not None:
+            return corrected
+        company = parse_company(text)
+        if company is None:
+            self._say(dispatcher, "company_invalid")
+        return {c.SLOT_CONTACT_COMPANY: company}
 
     def validate_contact_phone(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
-        return self._check(c.SLOT_CONTACT_PHONE, parse_phone(str(value or "")), "phone_invalid", dispatcher)
+        text = str(value or "")
+        if is_stop(text):
+            return cancelled()
+        phone = parse_phone(text)
+        if phone is not None:
+            return {c.SLOT_CONTACT_PHONE: phone}
+        corrected = self._name_correction(text, c.SLOT_CONTACT_PHONE, dispatcher)
+        if corrected is not None:
+            return corrected
+        self._say(dispatcher, "phone_invalid")
+        return {c.SLOT_CONTACT_PHONE: None}
+
+    def validate_contact_confirmed(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        text = str(value or "")
+        if is_stop(text):
+            return cancelled()
+        if not is_correction(text) and parse_yes_no(text) is True:
+            return {c.SLOT_CONTACT_CONFIRMED: True}
+        changes = corrections(text)
+        if not changes:
+            self._say(dispatcher, "confirm_invalid")
+        return {**changes, c.SLOT_CONTACT_CONFIRMED: None}  # asked again with the new details
+
+
+NAME_CUES = ("名字", "姓名", "称呼", "我叫", "叫我", "我是")
+COMPANY_CUES = ("公司名称", "公司名", "单位名称", "公司", "单位")
+LINKS = ("不对", "错了", "改成", "改为", "应该是", "是", "为", "：", ":", "，", ",", " ")
+
+
+def _after(text: str, cues: tuple[str, ...]) -> str | None:
+    """What follows the first cue, linking words ("改成", "是", "：") stripped; None without a cue."""
+    for cue in cues:
+        start = text.find(cue)
+        if start < 0:
+            continue
+        rest = text[start + len(cue) :]
+        while rest.startswith(LINKS):
+            rest = next(rest[len(link) :] for link in LINKS if rest.startswith(link))
+        return rest or None
+    return None
+
+
+def corrections(text: str) -> dict[str, Any]:
+    """Details a read-back correction changes: a phone number, a name, a company name."""
+    changes: dict[str, Any] = {}
+    if phone := parse_phone(text):
+        changes[c.SLOT_CONTACT_PHONE] = phone
+    if (named := _after(text, NAME_CUES)) and (name := parse_name(named)):
+        changes[c.SLOT_CONTACT_NAME] = name
+    elif "姓" in text and (name := parse_name("姓" + text.rsplit("姓", 1)[1])):
+        changes[c.SLOT_CONTACT_NAME] = name
+    if (company := parse_company(_after(text, COMPANY_CUES) or "")) and any(w in company for w in ORG_WORDS):
+        changes[c.SLOT_CONTACT_COMPANY] = company
+    elif any(w in text for w in ORG_WORDS) and c.SLOT_CONTACT_NAME not in changes:
+        _, company = split_name_company(text)
+        if company:
+            changes[c.SLOT_CONTACT_COMPANY] = company
+    return changes
 
 
 class ActionCreateReferral(Action):
-    """With consent: a `referral` payload (stored by the gateway, never shown) and a confirmation."""
+    """With consent and confirmed details: a `referral` payload (stored by the gateway) and a
+    confirmation; otherwise says that nothing was kept."""
 
     def name(self) -> str:
         return c.ACTION_CREATE_REFERRAL
@@ -76,8 +202,9 @@ class ActionCreateReferral(Action):
     ) -> list[EventType]:
         texts = resources.replies()["handover"]
         contact = {slot: tracker.get_slot(slot) for slot in c.CONTACT_SLOTS}
-        if tracker.get_slot(c.SLOT_CONSENT) is not True or not all(contact.values()):
-            dispatcher.utter_message(text=texts["no_consent"])
+        confirmed = tracker.get_slot(c.SLOT_CONTACT_CONFIRMED) is True
+        if tracker.get_slot(c.SLOT_CONSENT) is not True or not all(contact.values()) or not confirmed:
+            dispatcher.utter_message(text=texts["cancelled"])
             return clear_contact()
         station_id = str(tracker.get_slot(c.SLOT_STATION_ID) or "")
         referral = {
@@ -88,7 +215,7 @@ class ActionCreateReferral(Action):
             "station_type": str(tracker.get_slot(c.SLOT_STATION_TYPE) or ""),
             "question": str(tracker.get_slot(c.SLOT_LAST_QUESTION) or ""),
         }
-        directory = directory_or_none()
+        directory = resources.directory_or_none()
         station = directory.station(station_id) if directory and station_id else None
         phone = mask_phone(str(contact[c.SLOT_CONTACT_PHONE]))
         if station is not None:
@@ -96,16 +223,4 @@ class ActionCreateReferral(Action):
         else:
             text = texts["confirmed_no_station"].format(phone=phone)
         dispatcher.utter_message(text=text, json_message={"referral": referral})
-        return clear_contact()
-
-
-class ActionCancelHandover(Action):
-    """Forgets whatever the handover form collected (the rules send the Chinese reply)."""
-
-    def name(self) -> str:
-        return c.ACTION_CANCEL_HANDOVER
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
         return clear_contact()

@@ -6,13 +6,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from actions.answering import citation, select_sentences, source_payload
+from actions.answering import citation, select_sentences, source_payload, split_sentences
 from actions.routing import RouteDecision
 from retrieval.hits import Hit
 from retrieval.schema import STATION_TYPE_LABELS, Station, StationType
 
 END_MARKS = "。！？!?；;…"
 ANSWER_HITS = 3
+# Record lines that are not answer text: the citation and the card carry them.
+SKIPPED_LABELS = frozenset({"来源", "演示数据", "类别", "服务范围", "依据"})
 
 
 @dataclass(frozen=True)
@@ -25,28 +27,56 @@ class Reply:
 
 
 def answer_reply(
-    question: str, hits: Sequence[Hit], texts: dict[str, Any], *, tentative: bool = False
+    question: str,
+    hits: Sequence[Hit],
+    texts: dict[str, Any],
+    *,
+    tentative: bool = False,
+    skip: str = "",
 ) -> Reply:
     """A short answer from the best sentences of the top hits, with its citation and sources.
 
     A tentative answer (the closest passage, not a close match) says so before the text.
+    Sentences contained in `skip` (the previous answer) are left out.
     """
     labels = texts["answer"]
     top = list(hits[:ANSWER_HITS])
-    picks = select_sentences(question, [h.body for h in top], whole_first=top[0].kind == "faq")
+    passages = [passage_text(h) for h in top]
+    if skip:
+        passages = ["".join(s for s in split_sentences(p) if s not in skip) for p in passages]
+    picks = select_sentences(question, passages, whole_first=top[0].kind == "faq" and not skip)
+    if not picks:
+        return Reply(skip)
     used = sorted({p.passage for p in picks})
     answer = "".join(p.text if p.text.endswith(tuple(END_MARKS)) else p.text + "。" for p in picks)
     citations = "；".join(citation(top[i], labels) for i in used)
     body = labels["body_tentative" if tentative else "body"].format(answer=answer)
     text = "\n".join([body, labels["citation"].format(citations=citations)])
     sources = [source_payload(top[i], "".join(p.text for p in picks if p.passage == i)) for i in used]
-    return Reply(text, list(labels["follow_up_buttons"]), {"sources": sources, "fallback": False})
+    tier = "closest" if tentative else "certain"
+    payload = {"sources": sources, "fallback": False, "tier": tier}
+    return Reply(text, list(labels["follow_up_buttons"]), payload)
+
+
+def passage_text(hit: Hit) -> str:
+    """The hit's body as sentences: a station's or rule's "标签：值" lines name their subject."""
+    if hit.kind not in ("station", "rule"):
+        return hit.body
+    subject = hit.title.split("（")[0]
+    lines = []
+    for line in hit.body.splitlines():
+        label, sep, value = line.partition("：")
+        if not sep or label in SKIPPED_LABELS:
+            continue
+        value = value.rstrip("。；; ")
+        lines.append(f"{subject}的{label}：{value}。")
+    return "\n".join(lines)
 
 
 def no_answer_reply(texts: dict[str, Any]) -> Reply:
     """The honest 'the knowledge base has no answer' reply, offering the centre and a human."""
     labels = texts["no_answer"]
-    return Reply(labels["text"].strip(), list(labels["buttons"]), {"fallback": True})
+    return Reply(labels["text"].strip(), list(labels["buttons"]), {"fallback": True, "tier": "none"})
 
 
 def station_payload(station: Station) -> dict[str, Any]:
@@ -111,20 +141,27 @@ def route_reply(
     guide: dict[str, dict[str, str]],
     *,
     location_text: str | None = None,
-    ask_location: bool = True,
+    missed: bool = False,
 ) -> Reply:
-    """The station list with what to ask and bring; asks for the place or the need when missing."""
+    """The station list with what to ask and bring; asks for the place or the need when missing.
+
+    `missed`: the question itself has no answer in the knowledge base, and the reply says so first.
+    """
     labels = texts["route"]
     if not decision.stations:
         return Reply(labels["nothing"], list(labels["buttons"]), {"stations": [], "fallback": True})
-    lines = [_intro(decision, location_text, labels)]
+    lines = [labels["missed"]] if missed else []
+    lines.append(_intro(decision, location_text, labels))
     lines += [station_line(i, s, labels) for i, s in enumerate(decision.stations, start=1)]
     lines += _notes(decision, labels, guide)
     buttons = list(labels["buttons"])
-    if decision.needs_location and ask_location:
+    if decision.needs_location:
         lines.append(labels["ask_location"])
+        buttons = list(labels["location_buttons"]) + buttons
     if decision.needs_need:
         lines.append(labels["ask_need"])
         buttons = list(labels["need_buttons"]) + buttons
-    payload = {"stations": [station_payload(s) for s in decision.stations]}
+    payload: dict[str, Any] = {"stations": [station_payload(s) for s in decision.stations]}
+    if missed:
+        payload.update(fallback=True, tier="none")
     return Reply("\n".join(lines), buttons, payload)

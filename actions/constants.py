@@ -30,12 +30,14 @@ SLOT_LOCATION = "location"
 SLOT_TOPIC = "topic"  # categorical: what the bot did last, "question" or "route"
 SLOT_ROUTE_STATUS = "route_status"  # categorical: "done", "need_location", "need_need"
 SLOT_LAST_QUESTION = "last_question"
+SLOT_LAST_ANSWER = "last_answer"
 SLOT_STATION_TYPE = "station_type"
 SLOT_STATION_ID = "station_id"
 SLOT_CONSENT = "consent"
 SLOT_CONTACT_NAME = "contact_name"
 SLOT_CONTACT_COMPANY = "contact_company"
 SLOT_CONTACT_PHONE = "contact_phone"
+SLOT_CONTACT_CONFIRMED = "contact_confirmed"
 SLOT_REQUESTED = "requested_slot"
 
 CONTACT_SLOTS = (SLOT_CONTACT_NAME, SLOT_CONTACT_COMPANY, SLOT_CONTACT_PHONE)
@@ -48,14 +50,10 @@ ROUTE_NEED_LOCATION = "need_location"
 ROUTE_NEED_NEED = "need_need"
 
 # Forms
-LOCATION_FORM = "location_form"
 HANDOVER_FORM = "handover_form"
 
 # Actions
-ACTION_ANSWER_QUESTION = "action_answer_question"
-ACTION_ROUTE_STATION = "action_route_station"
+ACTION_RESPOND = "action_respond"
 ACTION_CREATE_REFERRAL = "action_create_referral"
-ACTION_CANCEL_HANDOVER = "action_cancel_handover"
 ACTION_SESSION_START = "action_session_start"
-VALIDATE_LOCATION_FORM = "validate_location_form"
 VALIDATE_HANDOVER_FORM = "validate_handover_form"

@@ -75,6 +75,14 @@ def get_knowledge() -> KnowledgeBase:
     return _knowledge.get(knowledge_root())
 
 
+def directory_or_none() -> KnowledgeBase | None:
+    """The station directory for reading places, or None while the knowledge base is broken."""
+    try:
+        return get_knowledge()
+    except RetrievalError:
+        return None
+
+
 def _read(name: str) -> dict[str, Any]:
     data = yaml.safe_load((DATA_DIR / name).read_text(encoding="utf-8"))
     if not isinstance(data, dict):

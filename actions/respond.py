@@ -1,8 +1,10 @@
-"""The two reply paths shared by the actions: answer from the index, and route to stations."""
+"""Carries out a plan: searches the candidate questions, then sends the replies and sets the slots."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from rasa_sdk.events import EventType, SlotSet
@@ -12,14 +14,56 @@ from actions import constants as c
 from actions import resources
 from actions.answering import combine_follow_up
 from actions.compose import Reply, answer_reply, no_answer_reply, route_reply
+from actions.planner import Evidence, Plan, Tier, plan_turn
 from actions.routing import RouteDecision, RouteQuery, primary_need, route
 from actions.turn import Turn
 from actions.vocabulary import Vocabulary
 from retrieval.errors import RetrievalError
+from retrieval.hits import SearchResult
 from retrieval.normalize import normalize_text
 
 log = logging.getLogger(__name__)
 SEARCH_K = 5
+Search = Callable[[str], SearchResult]
+
+
+def tier_of(result: SearchResult) -> Tier:
+    if not (result.answerable and result.hits):
+        return "none"
+    return "certain" if result.certain else "closest"
+
+
+def completed_question(turn: Turn, vocab: Vocabulary) -> str | None:
+    """The message completed by the previous question, when it may lean on it."""
+    if not turn.last_question or not turn.text or turn.topic is None:
+        return None
+    if not vocab.is_follow_up(turn.text) and turn.has_subject:
+        return None  # a question of its own
+    previous = normalize_text(turn.last_question)
+    # The slot already holds the new IP type (Rasa fills it first): read the old one from the text.
+    olds = [ip for ip in vocab.find_ip_types(previous) if ip not in turn.ip_types]
+    old_words = vocab.ip_types[olds[0]] if olds else ()
+    old_terms = sorted((w for w in old_words if w in previous), key=len, reverse=True)
+    completed = combine_follow_up(previous, turn.text, old_terms, list(turn.ip_types))
+    return completed if completed != turn.text else None
+
+
+@dataclass(frozen=True)
+class Searched:
+    """Retrieval for each candidate question, in the planner's terms and in full."""
+
+    evidence: list[Evidence]
+    results: dict[str, SearchResult]
+
+
+def search_candidates(turn: Turn, vocab: Vocabulary, search: Search) -> Searched:
+    """Search the message alone and, when it may lean on the last question, completed by it."""
+    questions = [q for q in (turn.text, completed_question(turn, vocab)) if q]
+    results = {q: search(q) for q in questions}
+    evidence = [
+        Evidence(q, tier_of(r), r.hits[0].kind if r.hits else None) for q, r in results.items()
+    ]
+    return Searched(evidence, results)
 
 
 def send(dispatcher: CollectingDispatcher, reply: Reply) -> None:
@@ -29,91 +73,101 @@ def send(dispatcher: CollectingDispatcher, reply: Reply) -> None:
     )
 
 
-def effective_question(turn: Turn, vocab: Vocabulary) -> str:
-    """The question to search: a follow-up is completed with the previous question."""
-    if turn.last_question and turn.topic == c.TOPIC_QUESTION and vocab.is_follow_up(turn.text):
-        previous = normalize_text(turn.last_question)
-        # The slot already holds the new IP type (Rasa fills it first): read the old one from the text.
-        olds = [ip for ip in vocab.find_ip_types(previous) if ip not in turn.ip_types]
-        old_terms = [w for w in vocab.ip_types[olds[0]] if w in previous] if olds else []
-        old_terms.sort(key=len, reverse=True)
-        return combine_follow_up(previous, turn.text, old_terms, list(turn.ip_types))
-    return turn.text or turn.last_question
+def respond(dispatcher: CollectingDispatcher, turn: Turn, vocab: Vocabulary) -> list[EventType]:
+    """Plan the turn, send its replies and return the slot events; one plan per user message."""
+    texts = resources.replies()
+    try:
+        searched = search_candidates(turn, vocab, lambda q: resources.get_searcher().search(q, k=SEARCH_K))
+    except RetrievalError as error:
+        log.error("search failed: %s", error)
+        send(dispatcher, Reply(texts["errors"]["knowledge"], [], {"fallback": True}))
+        return []
+    plan = plan_turn(turn, vocab, searched.evidence)
+    log.info("plan %s (%s)", plan.kind, plan.reason)
+    if plan.kind == "act":
+        dispatcher.utter_message(response=plan.act)
+        return []
+    if plan.kind == "fallback":
+        if plan.act is None:
+            send(dispatcher, no_answer_reply(texts))
+        else:
+            dispatcher.utter_message(response=plan.act)
+        return [SlotSet(c.SLOT_TOPIC, None), SlotSet(c.SLOT_ROUTE_STATUS, None)]
+    events = subject_slots(turn)
+    if plan.kind in ("answer", "answer_route") and plan.evidence is not None:
+        events += answer(dispatcher, turn, plan.evidence, searched.results[plan.evidence.question])
+    if plan.kind in ("route", "answer_route", "no_answer_route"):
+        events += route_to_station(dispatcher, turn, plan, vocab, missed=plan.kind == "no_answer_route")
+    return events
 
 
 def subject_slots(turn: Turn) -> list[EventType]:
-    """Remember the canonical need and IP type named in this message."""
+    """Remember the canonical need, IP type and place named in this message."""
     events: list[EventType] = []
     if turn.needs:
         events.append(SlotSet(c.SLOT_NEED, primary_need(turn.needs)))
     if turn.ip_types:
         events.append(SlotSet(c.SLOT_IP_TYPE, turn.ip_types[0]))
+    if turn.location_text:
+        events.append(SlotSet(c.SLOT_LOCATION, turn.location_text))
     return events
 
 
 def answer(
-    dispatcher: CollectingDispatcher, turn: Turn, vocab: Vocabulary, *, quiet_miss: bool = False
-) -> tuple[bool, list[EventType]]:
-    """Search and answer; returns whether an answer was given, and the slot events.
-
-    With quiet_miss the honest 'no answer' reply is left out (a station list follows instead).
-    """
-    question = effective_question(turn, vocab)
+    dispatcher: CollectingDispatcher, turn: Turn, evidence: Evidence, result: SearchResult
+) -> list[EventType]:
+    """The answer from the chosen question's hits; never the same words as the previous answer."""
     texts = resources.replies()
-    events = [SlotSet(c.SLOT_TOPIC, c.TOPIC_QUESTION), SlotSet(c.SLOT_LAST_QUESTION, question)]
-    events += subject_slots(turn)
-    try:
-        result = resources.get_searcher().search(question, k=SEARCH_K)
-    except RetrievalError as error:
-        log.error("search failed: %s", error)
-        send(dispatcher, Reply(texts["errors"]["knowledge"], [], {"fallback": True}))
-        return False, events
-    if result.answerable and result.hits:
-        send(dispatcher, answer_reply(question, result.hits, texts, tentative=not result.certain))
-        return True, events
-    if not quiet_miss:
-        send(dispatcher, no_answer_reply(texts))
-    return False, events
+    question = evidence.question
+    focus = turn.text or question  # sentences are picked for what the user just asked
+    tentative = evidence.tier != "certain"
+    reply = answer_reply(focus, result.hits, texts, tentative=tentative)
+    if reply.text == turn.last_answer:
+        reply = answer_reply(focus, result.hits, texts, tentative=tentative, skip=turn.last_answer)
+    if reply.text == turn.last_answer:
+        reply = Reply(texts["answer"]["nothing_more"], list(texts["answer"]["follow_up_buttons"]), {})
+    send(dispatcher, reply)
+    return [
+        SlotSet(c.SLOT_TOPIC, c.TOPIC_QUESTION),
+        SlotSet(c.SLOT_LAST_QUESTION, question),
+        SlotSet(c.SLOT_LAST_ANSWER, reply.text),
+        SlotSet(c.SLOT_ROUTE_STATUS, None),
+    ]
 
 
-def _route_slots(turn: Turn, decision: RouteDecision, location: str | None) -> list[EventType]:
+def _route_slots(decision: RouteDecision, turn: Turn, plan: Plan) -> list[EventType]:
     status = c.ROUTE_DONE
     if decision.needs_location:
         status = c.ROUTE_NEED_LOCATION
     elif decision.needs_need:
         status = c.ROUTE_NEED_NEED
     events: list[EventType] = [SlotSet(c.SLOT_TOPIC, c.TOPIC_ROUTE), SlotSet(c.SLOT_ROUTE_STATUS, status)]
-    events += subject_slots(turn)
     if decision.location is not None:
         events.append(SlotSet(c.SLOT_LOCATION, decision.location.name))
-    elif decision.location_status == "unknown":
-        events.append(SlotSet(c.SLOT_LOCATION, location))
     first = decision.stations[0] if decision.stations else None
     events.append(SlotSet(c.SLOT_STATION_TYPE, first.type.value if first else None))
     events.append(SlotSet(c.SLOT_STATION_ID, first.id if first else None))
-    if turn.text:
+    if turn.text and plan.kind == "route" and (turn.has_subject or not turn.last_question):
         events.append(SlotSet(c.SLOT_LAST_QUESTION, turn.text))
     return events
 
 
 def route_to_station(
-    dispatcher: CollectingDispatcher, turn: Turn, vocab: Vocabulary, *, ask_location: bool
+    dispatcher: CollectingDispatcher, turn: Turn, plan: Plan, vocab: Vocabulary, *, missed: bool
 ) -> list[EventType]:
-    """Pick stations for the need, IP type and place said now or earlier, and show them."""
+    """Pick stations for the need, IP type and place of the plan, and show them."""
     texts: dict[str, Any] = resources.replies()
     try:
         directory = resources.get_knowledge()
     except RetrievalError as error:
         log.error("knowledge base failed to load: %s", error)
         send(dispatcher, Reply(texts["errors"]["knowledge"], [], {"fallback": True}))
-        return [SlotSet(c.SLOT_TOPIC, c.TOPIC_ROUTE), SlotSet(c.SLOT_ROUTE_STATUS, c.ROUTE_DONE)]
-    needs = turn.context_needs
-    words = tuple(w for n in needs for w in vocab.needs.get(n, ()))
-    location = turn.context_location
-    query = RouteQuery(needs, turn.context_ip_type, location, relevance_words=words)
+        return []
+    words = tuple(w for n in plan.needs for w in vocab.needs.get(n, ()))
+    query = RouteQuery(plan.needs, plan.ip_type, plan.location, relevance_words=words)
     decision = route(query, directory)
     reply = route_reply(
-        decision, texts, resources.station_guide(), location_text=location, ask_location=ask_location
+        decision, texts, resources.station_guide(), location_text=plan.location, missed=missed
     )
     send(dispatcher, reply)
-    return _route_slots(turn, decision, location)
+    return _route_slots(decision, turn, plan)

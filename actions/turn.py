@@ -1,19 +1,17 @@
-"""Reads one user turn from the tracker and decides whether to answer, route, or do both."""
+"""Reads one user turn from the tracker: its words in canonical values, next to what the dialogue holds."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from rasa_sdk import Tracker
 
 from actions import constants as c
+from actions.parsing import is_question, parse_place
 from actions.routing import Directory
 from actions.vocabulary import Vocabulary
-
-ReplyKind = Literal["answer", "route", "both"]
-QUESTION_MARKS = ("?", "？", "吗", "什么", "怎么", "如何", "多少", "哪", "几", "是否")
 
 
 @dataclass(frozen=True)
@@ -30,6 +28,13 @@ class Turn:
     slot_location: str | None
     topic: str | None
     last_question: str
+    route_status: str | None = None
+    last_answer: str = ""  # the previous answer's text, so the same words are not sent twice
+
+    @property
+    def awaiting_location(self) -> bool:
+        """The previous reply asked for the street or park."""
+        return self.topic == c.TOPIC_ROUTE and self.route_status == c.ROUTE_NEED_LOCATION
 
     @property
     def has_subject(self) -> bool:
@@ -76,7 +81,12 @@ def read_turn(tracker: Tracker, vocab: Vocabulary, directory: Directory | None) 
     )
     place = directory.resolve_location(text) if directory and text else None
     entity_places = _entity_values(message, c.ENTITY_LOCATION)
+    if raw.startswith("/") and entity_places and directory:  # a location button
+        place = directory.resolve_location(entity_places[0])
     location = place.name if place else (entity_places[0] if entity_places else None)
+    awaiting = tracker.get_slot(c.SLOT_ROUTE_STATUS) == c.ROUTE_NEED_LOCATION
+    if location is None and awaiting and text and not needs and not ip_types and not is_question(text):
+        location = parse_place(text)  # an unknown place is kept: it routes to the centre
     return Turn(
         text=text,
         intent=str((message.get("intent") or {}).get("name") or ""),
@@ -88,57 +98,6 @@ def read_turn(tracker: Tracker, vocab: Vocabulary, directory: Directory | None) 
         slot_location=tracker.get_slot(c.SLOT_LOCATION) or None,
         topic=tracker.get_slot(c.SLOT_TOPIC),
         last_question=str(tracker.get_slot(c.SLOT_LAST_QUESTION) or ""),
+        route_status=tracker.get_slot(c.SLOT_ROUTE_STATUS),
+        last_answer=str(tracker.get_slot(c.SLOT_LAST_ANSWER) or ""),
     )
-
-
-def is_question(text: str) -> bool:
-    """True when the words ask something rather than state something."""
-    return any(mark in text for mark in QUESTION_MARKS)
-
-
-def continues_question(turn: Turn, vocab: Vocabulary) -> bool:
-    """True when the message only adds to the question just answered ("那版权呢？", "在哪里？")."""
-    if turn.topic != c.TOPIC_QUESTION or turn.location_text:
-        return False
-    return vocab.is_follow_up(turn.text) or (not turn.has_subject and not turn.text)
-
-
-def asks_where_for_answered_subject(turn: Turn, vocab: Vocabulary) -> bool:
-    """True for "那具体找哪个部门问？" after an answer about a need or IP type: route on it."""
-    remembered = turn.slot_need or turn.slot_ip_type
-    return bool(remembered) and continues_question(turn, vocab) and vocab.has_place_cue(turn.text)
-
-
-def route_action_kind(turn: Turn, vocab: Vocabulary) -> ReplyKind:
-    """`action_route_station` routes; it answers instead when the message follows up an answered
-    question, and answers as well when it asks about something rather than where to go
-    ("去海外维权，有没有保险可以降低成本？")."""
-    if asks_where_for_answered_subject(turn, vocab):
-        return "route"
-    if turn.intent in (c.FIND_STATION, c.INFORM) and continues_question(turn, vocab) and turn.text:
-        return "answer"
-    asks_about_something = is_question(turn.text) and not vocab.has_place_cue(turn.text)
-    if turn.intent == c.FIND_STATION and asks_about_something and not vocab.is_follow_up(turn.text):
-        return "both"
-    return "route"
-
-
-def answer_action_kind(turn: Turn, vocab: Vocabulary) -> ReplyKind:
-    """`action_answer_question` answers; it also routes when the message asks where to go.
-
-    The intent classifier often confuses asking a question, asking where to go and giving a
-    detail; the message and the conversation so far repair the common cases.
-    """
-    if asks_where_for_answered_subject(turn, vocab):
-        return "route"
-    if turn.intent in (c.FIND_STATION, c.INFORM) and not continues_question(turn, vocab):
-        return "route"
-    if turn.has_subject and vocab.has_place_cue(turn.text):
-        return "both"
-    follow_up = vocab.is_follow_up(turn.text)
-    if not turn.has_subject and follow_up and turn.topic == c.TOPIC_ROUTE:
-        return "route"
-    remembered = turn.slot_need or turn.slot_ip_type or turn.topic == c.TOPIC_ROUTE
-    if turn.location_text and remembered and not is_question(turn.text):
-        return "route"
-    return "answer"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -28,6 +28,11 @@ class Vocabulary:
     follow_up_starts: tuple[str, ...]
     follow_up_ends: tuple[str, ...]
     follow_up_max_chars: int
+    offer_asks: tuple[str, ...] = ()
+    offer_objects: tuple[str, ...] = ()
+    intent_cues: tuple[str, ...] = ()
+    how_cues: tuple[str, ...] = ()
+    act_cues: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def find_ip_types(self, text: str) -> list[str]:
         """Canonical IP types named in text, in order of appearance."""
@@ -51,6 +56,16 @@ class Vocabulary:
         """True when text asks where to go or whom to turn to."""
         key = normalize_text(text)
         return any(cue in key for cue in self.place_cues)
+
+    def asks_for_offer(self, text: str) -> bool:
+        """True for "有没有…渠道/平台/政策…": whether something exists, and so who offers it."""
+        key = normalize_text(text)
+        return any(a in key for a in self.offer_asks) and any(o in key for o in self.offer_objects)
+
+    def asks_how(self, text: str) -> bool:
+        """True when the message asks how, how much or what is needed, not only where."""
+        key = normalize_text(text)
+        return any(cue in key for cue in self.how_cues)
 
     def is_follow_up(self, text: str) -> bool:
         """True for a short message that continues the previous turn ("那版权呢？", "在哪里？")."""
@@ -107,6 +122,11 @@ def load_vocabulary(path: Path = VOCABULARY_FILE) -> Vocabulary:
         follow_up_starts=_words(follow_up["starts"]),
         follow_up_ends=_words(follow_up["ends"]),
         follow_up_max_chars=int(follow_up["max_chars"]),
+        offer_asks=_words(raw["offer"]["asks"]),
+        offer_objects=_words(raw["offer"]["objects"]),
+        intent_cues=_words(raw["intent_cues"]),
+        how_cues=_words(raw["how_cues"]),
+        act_cues=_groups(raw["acts"]),
     )
 
 

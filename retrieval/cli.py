@@ -115,6 +115,17 @@ def cmd_info(args: argparse.Namespace, settings: RetrievalSettings) -> int:
     return 0
 
 
+def cmd_calibrate(args: argparse.Namespace, settings: RetrievalSettings) -> int:
+    """Fit the answer model on the tune half; print tiers per kind on both halves."""
+    from retrieval.calibrate import run
+    from retrieval.searcher import Searcher
+
+    searcher = Searcher.from_settings(settings)
+    for line in run(args.corpus, args.out or settings.answer_model, lambda q: searcher.retrieve(q)):
+        print(line)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser."""
     top = argparse.ArgumentParser(prog="python -m retrieval", description=__doc__)
@@ -145,6 +156,10 @@ def parser() -> argparse.ArgumentParser:
     bench.add_argument("--dev", default="../shared/eval/dev.jsonl")
     bench.add_argument("--rounds", type=int, default=5)
     bench.set_defaults(func=cmd_benchmark)
+    cal = sub.add_parser("calibrate", help="fit the answer model on a corpus's tune half")
+    cal.add_argument("corpus", type=Path)
+    cal.add_argument("--out", type=Path, help="model file (default: the configured answer_model)")
+    cal.set_defaults(func=cmd_calibrate)
     info = sub.add_parser("info", help="show the current index manifest")
     info.set_defaults(func=cmd_info)
     return top

@@ -64,6 +64,9 @@ class Signals(Frozen):
     """Raw evidence behind the answerable decision (for calibration and logs)."""
 
     top_cosine: float = 0.0  # best dense cosine among the candidates
+    cosine_margin: float = 0.0  # best minus second-best dense cosine
+    bm25_top: float = 0.0  # best BM25 score among the candidates
+    length: int = 0  # characters of the normalised question
     coverage: float = 0.0  # best IDF-weighted share of query words found in one of the top hits
     chinese: bool = True  # the question contains Chinese characters (lexical evidence possible)
     domain: bool = False  # the question uses a word of intellectual property
@@ -73,6 +76,7 @@ class SearchResult(Frozen):
     """Hits best first, and whether they are good enough to answer from."""
 
     hits: list[Hit]
-    answerable: bool
+    answerable: bool  # tier certain or closest
     certain: bool = False  # answerable and close: no "closest match" note needed
     signals: Signals = Signals()
+    probability: float = 0.0  # the answer model's estimate that the top hits answer the question

@@ -9,7 +9,8 @@ from typing import Literal
 
 import faiss
 
-from retrieval.confidence import has_chinese, is_answerable, is_certain, mentions_domain
+from retrieval.calibration import get_model
+from retrieval.confidence import has_chinese, mentions_domain
 from retrieval.dense import Encoder, get_encoder, search_dense
 from retrieval.errors import IndexMismatchError, IndexNotBuiltError
 from retrieval.fusion import fuse
@@ -110,25 +111,41 @@ class Searcher:
         cfg = self.settings
         return fuse(lexical, dense, cfg.fusion_method, cfg.dense_weight, cfg.rrf_k)
 
-    def search(self, query: str, k: int = 5, mode: Mode = "hybrid") -> SearchResult:
-        """The k best hits for a question and whether they are good enough to answer from."""
+    def retrieve(self, query: str, k: int = 5, mode: Mode = "hybrid") -> tuple[list[Hit], Signals]:
+        """The k best hits and the evidence about them (no answer decision)."""
         index = self.index()
         normalized = normalize_text(query)
         if not normalized:
-            return SearchResult(hits=[], answerable=False)
+            return [], Signals()
         tokens, lexical, dense = self.candidates(query, mode, index)
         top = self.rank(lexical, dense, mode)[:k]
         hits = [Hit.from_chunk(index.chunks[row], score) for row, score in top]
         coverage = max(
             (index.bm25.coverage(tokens, row) for row, _ in top[:COVERAGE_HITS]), default=0.0
         )
+        cosines = sorted(dense.values(), reverse=True)[:2] + [0.0, 0.0]
         signals = Signals(
-            top_cosine=max(dense.values(), default=0.0),
+            top_cosine=cosines[0],
+            cosine_margin=cosines[0] - cosines[1],
+            bm25_top=max(lexical.values(), default=0.0),
+            length=len(normalized),
             coverage=coverage,
             chinese=has_chinese(normalized),
             domain=mentions_domain(normalized),
         )
-        rule = self.settings.answer_rule()
-        answerable = bool(hits) and is_answerable(signals, rule)
-        certain = answerable and is_certain(signals, rule)
-        return SearchResult(hits=hits, answerable=answerable, certain=certain, signals=signals)
+        return hits, signals
+
+    def search(self, query: str, k: int = 5, mode: Mode = "hybrid") -> SearchResult:
+        """The k best hits and the answer model's tier: certain, closest (marked) or none."""
+        hits, signals = self.retrieve(query, k, mode)
+        if not hits:
+            return SearchResult(hits=[], answerable=False, signals=signals)
+        model = get_model(self.settings.answer_model)
+        tier = model.tier(signals)
+        return SearchResult(
+            hits=hits,
+            answerable=tier != "none",
+            certain=tier == "certain",
+            signals=signals,
+            probability=model.probability(signals),
+        )

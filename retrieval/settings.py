@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from retrieval.confidence import AnswerRule
+from retrieval.calibration import MODEL_FILE
 
 
 class RetrievalSettings(BaseSettings):
@@ -27,21 +27,8 @@ class RetrievalSettings(BaseSettings):
     rrf_k: int = Field(default=60, ge=1)
     candidates: int = Field(default=50, ge=1)
 
-    # Answerable decision (calibrated on dev facts + paraphrases vs out-of-scope questions).
-    answer_strong_cosine: float = Field(default=0.92, ge=0.0, le=1.0)
-    answer_domain_cosine: float = Field(default=0.86, ge=0.0, le=1.0)
-    answer_min_coverage: float = Field(default=0.60, ge=0.0, le=1.0)
-    answer_floor_cosine: float = Field(default=0.87, ge=0.0, le=1.0)
-    answer_foreign_cosine: float = Field(default=0.80, ge=0.0, le=1.0)
-
-    def answer_rule(self) -> AnswerRule:
-        return AnswerRule(
-            strong_cosine=self.answer_strong_cosine,
-            domain_cosine=self.answer_domain_cosine,
-            min_coverage=self.answer_min_coverage,
-            floor_cosine=self.answer_floor_cosine,
-            foreign_cosine=self.answer_foreign_cosine,
-        )
+    # Answerable decision: the calibrated model (`python -m retrieval calibrate`, BENCHMARKS.md).
+    answer_model: Path = MODEL_FILE
 
     threads: int = Field(default=1, ge=1)  # torch and faiss CPU threads; 1 measured best here
     # Encoder compute dtype; auto = bfloat16 where the CPU has it natively (~30% less CPU per

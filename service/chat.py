@@ -40,12 +40,13 @@ def convert(sender_id: str, messages: list[dict[str, Any]]) -> Conversion:
             fallback = bool(custom.get("fallback")) or fallback
             if "referral" in custom:
                 referrals.append(_referral(custom["referral"]))
-            if custom.get("sources") or custom.get("stations"):
+            if custom.get("sources") or custom.get("stations") or custom.get("tier"):
                 if not replies:
                     replies.append(ChatReply())
                 last = replies[-1]
                 last.sources.extend(custom.get("sources") or [])
                 last.stations.extend(custom.get("stations") or [])
+                last.tier = str(custom.get("tier") or last.tier)
     return Conversion(ChatResponse(sender_id=sender_id, replies=replies, fallback=fallback), referrals)
 
 

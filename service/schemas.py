@@ -29,6 +29,7 @@ class ChatReply(BaseModel):
     buttons: list[Button] = Field(default_factory=list)
     sources: list[dict[str, object]] = Field(default_factory=list)
     stations: list[dict[str, object]] = Field(default_factory=list)
+    tier: str = ""  # certain / closest (marked as the closest match) / none; "" for other replies
 
 
 class ChatResponse(BaseModel):

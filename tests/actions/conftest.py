@@ -169,6 +169,13 @@ def use_directory(monkeypatch: pytest.MonkeyPatch, directory: KnowledgeBase) -> 
     return directory
 
 
+@pytest.fixture(autouse=True)
+def no_answer_searcher(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Actions search every message: by default they find nothing (tests install their own)."""
+    fake = FakeSearcher(SearchResult(hits=[], answerable=False))
+    monkeypatch.setattr(resources, "get_searcher", lambda: fake)
+
+
 @pytest.fixture
 def use_searcher(monkeypatch: pytest.MonkeyPatch) -> Callable[..., FakeSearcher]:
     """Install a fake searcher: use_searcher(hits, answerable=True, certain=True) or (error=...)."""

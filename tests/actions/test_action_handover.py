@@ -1,4 +1,4 @@
-"""Handover: consent first; nothing is collected or sent without it; details are validated."""
+"""Handover: consent first; details validated whatever NLU says, read back, then a referral."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import constants as c
-from actions.action_handover import ActionCancelHandover, ActionCreateReferral, ValidateHandoverForm
+from actions.action_handover import ActionCreateReferral, ValidateHandoverForm
 from actions.action_session import ActionSessionStart
 from retrieval.knowledge import KnowledgeBase
 from tests.actions.conftest import make_tracker
@@ -18,6 +18,7 @@ CONTACT = {
     c.SLOT_CONTACT_COMPANY: "上海某某科技有限公司",
     c.SLOT_CONTACT_PHONE: "13812345678",
 }
+ALL_CLEARED = {c.SLOT_CONSENT, *c.CONTACT_SLOTS, c.SLOT_CONTACT_CONFIRMED}
 
 
 def cleared(events: list[dict[str, Any]]) -> set[str]:
@@ -41,6 +42,7 @@ async def test_with_consent_a_referral_is_sent_and_confirmed(
     slots = {
         **CONTACT,
         c.SLOT_CONSENT: True,
+        c.SLOT_CONTACT_CONFIRMED: True,
         c.SLOT_STATION_ID: "tm-wujiaochang",
         c.SLOT_STATION_TYPE: "trademark_station",
         c.SLOT_LAST_QUESTION: "我们在五角场，想注册商标",
@@ -59,35 +61,29 @@ async def test_with_consent_a_referral_is_sent_and_confirmed(
     }
     assert "站点tm-wujiaochang" in message["text"] and "138****5678" in message["text"]
     assert "13812345678" not in message["text"]
-    assert cleared(events) == {c.SLOT_CONSENT, *c.CONTACT_SLOTS}
+    assert cleared(events) == ALL_CLEARED
 
 
 @pytest.mark.anyio
 async def test_without_a_station_the_centre_follows_up(
     use_directory: KnowledgeBase, domain: dict[str, Any]
 ) -> None:
-    dispatcher, _ = await referral({**CONTACT, c.SLOT_CONSENT: True}, domain)
+    dispatcher, _ = await referral({**CONTACT, c.SLOT_CONSENT: True, c.SLOT_CONTACT_CONFIRMED: True}, domain)
     assert dispatcher.messages[0]["custom"]["referral"]["station_id"] == ""
     assert "公共服务中心" in dispatcher.messages[0]["text"]
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize("consent", [False, None])
-async def test_without_consent_nothing_is_sent_and_everything_is_forgotten(
-    use_directory: KnowledgeBase, domain: dict[str, Any], consent: bool | None
+@pytest.mark.parametrize(("consent", "confirmed"), [(False, True), (None, True), (True, None)])
+async def test_without_consent_or_confirmation_nothing_is_sent(
+    use_directory: KnowledgeBase, domain: dict[str, Any], consent: bool | None, confirmed: bool | None
 ) -> None:
-    dispatcher, events = await referral({**CONTACT, c.SLOT_CONSENT: consent}, domain)
+    slots = {**CONTACT, c.SLOT_CONSENT: consent, c.SLOT_CONTACT_CONFIRMED: confirmed}
+    dispatcher, events = await referral(slots, domain)
     [message] = dispatcher.messages
     assert "custom" not in message or not message["custom"]
-    assert "不会记录" in message["text"]
-    assert cleared(events) == {c.SLOT_CONSENT, *c.CONTACT_SLOTS}
-
-
-@pytest.mark.anyio
-async def test_cancel_forgets_the_details(domain: dict[str, Any]) -> None:
-    dispatcher = CollectingDispatcher()
-    events = await ActionCancelHandover().run(dispatcher, make_tracker(slots=CONTACT), domain)
-    assert cleared(events) == {c.SLOT_CONSENT, *c.CONTACT_SLOTS} and dispatcher.messages == []
+    assert "已取消" in message["text"] and "已记录" not in message["text"]
+    assert cleared(events) == ALL_CLEARED
 
 
 @pytest.mark.anyio
@@ -118,6 +114,8 @@ async def test_form_stops_requesting_after_a_no(domain: dict[str, Any]) -> None:
     [
         ("validate_contact_phone", "我的电话 138-1234-5678", "13812345678"),
         ("validate_contact_phone", "12345", None),
+        ("validate_contact_phone", "6512345", None),
+        ("validate_contact_phone", "139 1234 5678", "13912345678"),
         ("validate_contact_name", "我叫王芳", "王芳"),
         ("validate_contact_name", "这个要填什么？", None),
         ("validate_contact_company", "我们公司是上海某某科技有限公司", "上海某某科技有限公司"),
@@ -141,3 +139,76 @@ async def test_new_session_keeps_only_the_place(domain: dict[str, Any]) -> None:
     events = await ActionSessionStart().run(CollectingDispatcher(), make_tracker(slots=slots), domain)
     assert [e["event"] for e in events] == ["session_started", "slot", "action"]
     assert events[1]["name"] == c.SLOT_LOCATION and events[1]["value"] == "五角场街道"
+
+
+def validate(method: str, value: str, slots: dict[str, Any] | None = None) -> tuple[dict[str, Any], list[str]]:
+    dispatcher = CollectingDispatcher()
+    result = getattr(ValidateHandoverForm(), method)(value, dispatcher, make_tracker(value, slots=slots), {})
+    return result, [m["text"] for m in dispatcher.messages]
+
+
+@pytest.mark.parametrize("word", ["取消", "算了", "不用了", "不同意", "算了吧，不转了"])
+@pytest.mark.parametrize(
+    "method", ["validate_contact_name", "validate_contact_company", "validate_contact_phone", "validate_contact_confirmed"]
+)
+def test_an_explicit_stop_ends_the_form_at_any_step(method: str, word: str) -> None:
+    result, _ = validate(method, word)
+    assert result[c.SLOT_CONSENT] is False
+    assert all(result[slot] is None for slot in c.CONTACT_SLOTS)
+
+
+def test_a_surname_is_not_a_name() -> None:
+    result, _ = validate("validate_contact_name", "姓陈")
+    assert result == {c.SLOT_CONTACT_NAME: "陈先生/女士"}
+
+
+def test_name_and_company_together_fill_both() -> None:
+    result, _ = validate("validate_contact_name", "我是陈明，上海某某科技有限公司的")
+    assert result == {c.SLOT_CONTACT_NAME: "陈明", c.SLOT_CONTACT_COMPANY: "上海某某科技有限公司"}
+
+
+def test_a_name_correction_at_the_phone_step_is_not_the_phone() -> None:
+    result, said = validate("validate_contact_phone", "不对，我叫王强")
+    assert result == {c.SLOT_CONTACT_NAME: "王强", c.SLOT_CONTACT_PHONE: None}
+    assert "王强" in said[0]
+
+
+@pytest.mark.parametrize("word", ["再见", "谢谢", "这个要填什么？"])  # asked again, form kept
+def test_act_words_are_not_names(word: str) -> None:
+    result, said = validate("validate_contact_name", word)
+    assert result == {c.SLOT_CONTACT_NAME: None} and said
+
+
+@pytest.mark.parametrize(
+    ("text", "changes"),
+    [
+        ("确认", {c.SLOT_CONTACT_CONFIRMED: True}),
+        ("对", {c.SLOT_CONTACT_CONFIRMED: True}),
+        ("电话不对，应该是13900001111", {c.SLOT_CONTACT_PHONE: "13900001111", c.SLOT_CONTACT_CONFIRMED: None}),
+        ("名字改成王强", {c.SLOT_CONTACT_NAME: "王强", c.SLOT_CONTACT_CONFIRMED: None}),
+        ("公司改成上海某某生物有限公司", {c.SLOT_CONTACT_COMPANY: "上海某某生物有限公司", c.SLOT_CONTACT_CONFIRMED: None}),
+    ],
+)
+def test_the_read_back_is_confirmed_or_corrected(text: str, changes: dict[str, Any]) -> None:
+    result, _ = validate("validate_contact_confirmed", text)
+    assert result == changes
+
+
+def test_an_unclear_reply_to_the_read_back_asks_again() -> None:
+    result, said = validate("validate_contact_confirmed", "嗯？什么意思")
+    assert result == {c.SLOT_CONTACT_CONFIRMED: None} and "确认" in said[0]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("intent", [c.GOODBYE, c.FEEDBACK, c.ASK_QUESTION, c.THANK])
+async def test_the_form_reads_the_requested_detail_whatever_the_intent(domain: dict[str, Any], intent: str) -> None:
+    tracker = make_tracker(
+        "139 1234 5678",
+        intent,
+        slots={c.SLOT_CONSENT: True, **{k: v for k, v in CONTACT.items() if k != c.SLOT_CONTACT_PHONE},
+               c.SLOT_REQUESTED: c.SLOT_CONTACT_PHONE},
+        active_loop=c.HANDOVER_FORM,
+    )
+    events = await ValidateHandoverForm().run(CollectingDispatcher(), tracker, domain)
+    phones = [e["value"] for e in events if e.get("name") == c.SLOT_CONTACT_PHONE]
+    assert phones[-1] == "13912345678"

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.confidence import AnswerRule, has_chinese, is_answerable, is_certain, mentions_domain
+from retrieval.confidence import has_chinese, mentions_domain
 from retrieval.fusion import fuse, min_max, rrf_fusion, score_fusion
-from retrieval.hits import Signals
 
 LEX = {1: 12.0, 2: 6.0, 3: 0.5}
 DEN = {2: 0.91, 4: 0.88, 1: 0.80}
@@ -47,28 +46,6 @@ def test_fusion_is_pure_and_deterministic() -> None:
     tie = fuse({5: 1.0, 3: 1.0}, {}, "score", 0.5)
     assert [k for k, _ in tie] == [3, 5]  # ties broken by row
     assert fuse({}, {}, "rrf", 0.5) == []
-
-
-RULE = AnswerRule(
-    strong_cosine=0.92, domain_cosine=0.86, min_coverage=0.60, floor_cosine=0.87, foreign_cosine=0.80
-)
-
-
-def test_answerable_rule() -> None:
-    assert is_answerable(Signals(top_cosine=0.95, coverage=0.0), RULE)
-    assert is_answerable(Signals(top_cosine=0.87, coverage=0.1, domain=True), RULE)
-    assert not is_answerable(Signals(top_cosine=0.85, coverage=0.9, domain=True), RULE)
-    assert is_answerable(Signals(top_cosine=0.88, coverage=0.6), RULE)
-    assert not is_answerable(Signals(top_cosine=0.88, coverage=0.5), RULE)  # short everyday questions
-    assert not is_answerable(Signals(top_cosine=0.86, coverage=0.9), RULE)
-    assert is_answerable(Signals(top_cosine=0.81, coverage=0.0, chinese=False), RULE)
-    assert not is_answerable(Signals(top_cosine=0.78, coverage=0.0, chinese=False, domain=True), RULE)
-
-
-def test_certain_answers_are_close_in_meaning_or_words() -> None:
-    assert is_certain(Signals(top_cosine=0.93, coverage=0.0), RULE)
-    assert is_certain(Signals(top_cosine=0.88, coverage=0.7, domain=True), RULE)
-    assert not is_certain(Signals(top_cosine=0.88, coverage=0.2, domain=True), RULE)
 
 
 def test_domain_words() -> None:

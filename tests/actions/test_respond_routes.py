@@ -1,4 +1,4 @@
-"""action_route_station and the location form: stations, labels, missing places and needs."""
+"""action_respond routes: stations, labels, missing places and needs, places given when asked."""
 
 from __future__ import annotations
 
@@ -10,17 +10,16 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import constants as c
 from actions import resources
-from actions.action_answer import ActionAnswerQuestion
-from actions.action_route import ActionRouteStation, ValidateLocationForm
+from actions.action_respond import ActionRespond
 from retrieval.errors import KnowledgeFormatError
 from retrieval.knowledge import KnowledgeBase
 from tests.actions.conftest import FakeSearcher, hit, make_tracker
-from tests.actions.test_action_answer import slot
+from tests.actions.test_respond_answers import slot
 
 
 async def run(tracker: Any, domain: dict[str, Any]) -> tuple[CollectingDispatcher, list[dict[str, Any]]]:
     dispatcher = CollectingDispatcher()
-    events = await ActionRouteStation().run(dispatcher, tracker, domain)
+    events = await ActionRespond().run(dispatcher, tracker, domain)
     return dispatcher, events
 
 
@@ -41,14 +40,15 @@ async def test_one_shot_request_is_routed_without_questions(
 
 
 @pytest.mark.anyio
-async def test_missing_place_shows_all_and_leaves_asking_to_the_form(
+async def test_missing_place_shows_all_and_asks_for_it(
     use_directory: KnowledgeBase, domain: dict[str, Any]
 ) -> None:
     tracker = make_tracker("我想注册商标", c.FIND_STATION)
     dispatcher, events = await run(tracker, domain)
     [message] = dispatcher.messages
     assert len(message["custom"]["stations"]) == 3
-    assert "街道或园区" not in message["text"]  # utter_ask_location asks next
+    assert "街道或园区" in message["text"]  # the reply asks for the place, with buttons
+    assert [b["payload"] for b in message["buttons"]][:2] == ["五角场街道", "长阳创谷"]
     assert slot(events, c.SLOT_ROUTE_STATUS) == c.ROUTE_NEED_LOCATION
 
 
@@ -79,8 +79,8 @@ async def test_unknown_place_goes_to_the_centre(use_directory: KnowledgeBase, do
     slots = {
         c.SLOT_NEED: "注册",
         c.SLOT_IP_TYPE: "商标",
-        c.SLOT_LOCATION: "浦东张江",
         c.SLOT_TOPIC: c.TOPIC_ROUTE,
+        c.SLOT_ROUTE_STATUS: c.ROUTE_NEED_LOCATION,
     }
     dispatcher, events = await run(make_tracker("浦东张江", c.INFORM, slots=slots), domain)
     [message] = dispatcher.messages
@@ -96,9 +96,9 @@ async def test_where_after_an_answer_is_a_follow_up_question(
     fake = use_searcher([hit("地址：国权北路1688弄", kind="station")])
     slots = {c.SLOT_TOPIC: c.TOPIC_QUESTION, c.SLOT_LAST_QUESTION: "国家技术转移东部中心的电话是多少？"}
     dispatcher, events = await run(make_tracker("在哪里？", c.FIND_STATION, slots=slots), domain)
-    assert fake.queries == ["国家技术转移东部中心的电话是多少? 在哪里？"]
+    assert fake.queries[-1] == "国家技术转移东部中心的电话是多少? 在哪里？"
     assert "国权北路" in dispatcher.messages[0]["text"]
-    assert slot(events, c.SLOT_ROUTE_STATUS) == c.ROUTE_DONE
+    assert slot(events, c.SLOT_TOPIC) == c.TOPIC_QUESTION
 
 
 @pytest.mark.anyio
@@ -120,11 +120,12 @@ async def test_which_department_after_an_answer_routes_on_its_subject(
         dispatcher, _ = await run(tracker, domain)
     else:
         dispatcher = CollectingDispatcher()
-        await ActionAnswerQuestion().run(dispatcher, tracker, domain)
+        await ActionRespond().run(dispatcher, tracker, domain)
     [message] = dispatcher.messages
     types = {station["type"] for station in message["custom"]["stations"]}
     assert types and types <= {"service_center", "tech_transfer"}
-    assert fake.queries == []  # routed on the remembered need, not searched again
+    assert "sources" not in message["custom"]  # routed on the remembered need, not answered again
+    assert fake.queries
 
 
 @pytest.mark.anyio
@@ -139,42 +140,29 @@ async def test_broken_knowledge_base_gets_an_apology(
     assert dispatcher.messages[0]["custom"] == {"fallback": True}
 
 
-async def extract(tracker: Any, domain: dict[str, Any]) -> dict[str, Any]:
-    return await ValidateLocationForm().extract_location(CollectingDispatcher(), tracker, domain)
-
-
 @pytest.mark.anyio
 @pytest.mark.parametrize(
-    ("text", "intent", "expected"),
+    ("text", "intent", "location"),
     [
-        ("我们在创智天地那边", c.INFORM, {"location": "大创智"}),
-        ("浦东张江", c.INFORM, {"location": "浦东张江"}),
-        ("不清楚", c.INFORM, {"location": "不清楚"}),
-        ("补贴怎么申请？", c.ASK_QUESTION, {}),
-        ("那版权呢", c.INFORM, {}),
-        ("谢谢", c.THANK, {}),
-        ('/inform{"location": "大创智"}', c.INFORM, {}),
+        ("我们在创智天地那边", c.INFORM, "大创智"),
+        ("浦东张江", c.INFORM, "浦东张江"),
+        ("五角场街道", c.GOODBYE, "五角场街道"),  # a place is a place whatever NLU says
     ],
 )
-async def test_location_form_extracts_free_text_places(
-    use_directory: KnowledgeBase, domain: dict[str, Any], text: str, intent: str, expected: dict[str, Any]
+async def test_a_place_given_when_asked_routes_with_it(
+    use_directory: KnowledgeBase, domain: dict[str, Any], text: str, intent: str, location: str
 ) -> None:
-    tracker = make_tracker(
-        text, intent, slots={c.SLOT_REQUESTED: c.SLOT_LOCATION}, active_loop=c.LOCATION_FORM
-    )
-    assert await extract(tracker, domain) == expected
+    slots = {c.SLOT_TOPIC: c.TOPIC_ROUTE, c.SLOT_ROUTE_STATUS: c.ROUTE_NEED_LOCATION, c.SLOT_IP_TYPE: "商标"}
+    dispatcher, events = await run(make_tracker(text, intent, slots=slots), domain)
+    assert dispatcher.messages[0]["custom"]["stations"]
+    assert slot(events, c.SLOT_LOCATION) == location
 
 
 @pytest.mark.anyio
-async def test_location_form_normalises_entity_values(
-    use_directory: KnowledgeBase, domain: dict[str, Any]
-) -> None:
-    form = ValidateLocationForm()
-    tracker = make_tracker("长阳创谷附近")
-    assert form.validate_location("长阳创谷附近", CollectingDispatcher(), tracker, domain) == {
-        "location": "长阳创谷"
-    }
-    assert form.validate_location("在闵行", CollectingDispatcher(), tracker, domain) == {"location": "闵行"}
+async def test_no_place_when_asked_is_accepted(use_directory: KnowledgeBase, domain: dict[str, Any]) -> None:
+    slots = {c.SLOT_TOPIC: c.TOPIC_ROUTE, c.SLOT_ROUTE_STATUS: c.ROUTE_NEED_LOCATION, c.SLOT_IP_TYPE: "商标"}
+    dispatcher, _ = await run(make_tracker("/deny", c.DENY, slots=slots), domain)
+    assert dispatcher.messages[0]["response"] == "utter_location_skipped"
 
 
 @pytest.mark.anyio

@@ -1,4 +1,4 @@
-"""action_answer_question: short cited answers, honest fallback, follow-ups, routing when asked."""
+"""action_respond answers: short cited answers, honest fallback, follow-ups, routing when asked."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import constants as c
-from actions.action_answer import ActionAnswerQuestion
+from actions.action_respond import ActionRespond
 from retrieval.errors import IndexNotBuiltError
 from retrieval.knowledge import KnowledgeBase
 from tests.actions.conftest import FakeSearcher, hit, make_tracker
@@ -23,7 +23,7 @@ PLAN = (
 
 async def run(tracker: Any, domain: dict[str, Any]) -> tuple[CollectingDispatcher, list[dict[str, Any]]]:
     dispatcher = CollectingDispatcher()
-    events = await ActionAnswerQuestion().run(dispatcher, tracker, domain)
+    events = await ActionRespond().run(dispatcher, tracker, domain)
     return dispatcher, events
 
 
@@ -71,11 +71,23 @@ async def test_below_threshold_says_so_and_sets_fallback(
     use_searcher: Callable[..., FakeSearcher], use_directory: KnowledgeBase, domain: dict[str, Any]
 ) -> None:
     use_searcher([hit("无关内容。")], answerable=False)
-    dispatcher, _ = await run(make_tracker("火星上能注册商标吗", c.ASK_QUESTION), domain)
+    dispatcher, _ = await run(make_tracker("知识产权这块的系统怎么操作？", c.ASK_QUESTION), domain)
     [message] = dispatcher.messages
-    assert message["custom"] == {"fallback": True}
+    assert message["custom"] == {"fallback": True, "tier": "none"}
     assert "没有找到" in message["text"] and "公共服务中心" in message["text"]
     assert "来源" not in message["text"]
+
+
+@pytest.mark.anyio
+async def test_an_ip_question_without_an_answer_says_so_and_offers_the_bodies(
+    use_searcher: Callable[..., FakeSearcher], use_directory: KnowledgeBase, domain: dict[str, Any]
+) -> None:
+    use_searcher([hit("无关内容。")], answerable=False)
+    dispatcher, _ = await run(make_tracker("商标续展要交多少钱？", c.ASK_QUESTION), domain)
+    [message] = dispatcher.messages
+    assert message["text"].startswith("知识库里没有找到") and "来源" not in message["text"]
+    assert message["custom"]["fallback"] is True and message["custom"]["tier"] == "none"
+    assert {s["type"] for s in message["custom"]["stations"]} == {"trademark_station"}
 
 
 @pytest.mark.anyio
@@ -99,8 +111,9 @@ async def test_follow_up_is_completed_with_the_previous_question(
         c.SLOT_IP_TYPE: "版权",  # Rasa has already filled the slot from this message's entity
     }
     tracker = make_tracker("那版权呢？", c.INFORM, [{"entity": "ip_type", "value": "版权"}], slots)
-    _, events = await run(tracker, domain)
-    assert fake.queries == ["版权注册有补贴吗?"]
+    dispatcher, events = await run(tracker, domain)
+    assert fake.queries == ["那版权呢？", "版权注册有补贴吗?"]  # alone, then completed by the last question
+    assert dispatcher.messages[0]["custom"]["sources"]
     assert slot(events, c.SLOT_IP_TYPE) == "版权"
 
 
@@ -138,10 +151,10 @@ async def test_place_after_a_question_routes(
     use_searcher: Callable[..., FakeSearcher], use_directory: KnowledgeBase, domain: dict[str, Any]
 ) -> None:
     # d27 when the first turn was taken for a question: 我想咨询商标注册 / 我们公司在五角场
-    fake = use_searcher([hit(PLAN)])
+    use_searcher([hit(PLAN)])
     slots = {c.SLOT_TOPIC: c.TOPIC_QUESTION, c.SLOT_LAST_QUESTION: "我想咨询商标注册", c.SLOT_IP_TYPE: "商标"}
     tracker = make_tracker("我们公司在五角场", c.INFORM, [{"entity": "location", "value": "五角场"}], slots)
     dispatcher, events = await run(tracker, domain)
-    assert fake.queries == []
+    assert len(dispatcher.messages) == 1
     assert [s["id"] for s in dispatcher.messages[0]["custom"]["stations"]] == ["tm-wujiaochang"]
     assert slot(events, c.SLOT_LOCATION) == "五角场街道"

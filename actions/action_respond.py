@@ -1,0 +1,41 @@
+"""`action_respond`: every user message outside a form — plan the turn once, then carry the plan out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import constants as c
+from actions import resources
+from actions.respond import respond
+from actions.turn import read_turn
+from actions.vocabulary import get_vocabulary
+
+
+class ActionRespond(Action):
+    """Answer with a citation, route to stations, both, a dialogue act, or an honest fallback."""
+
+    def name(self) -> str:
+        return c.ACTION_RESPOND
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        if answered_this_turn(tracker):
+            return []  # one plan per user message, even if the policy asks again
+        vocab = get_vocabulary()
+        turn = read_turn(tracker, vocab, resources.directory_or_none())
+        return respond(dispatcher, turn, vocab)
+
+
+def answered_this_turn(tracker: Tracker) -> bool:
+    """True when action_respond already ran since the latest user message."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "action" and event.get("name") == c.ACTION_RESPOND:
+            return True
+    return False

@@ -1,0 +1,181 @@
+"""One decision per user turn: a pure function from what is known about the turn to one plan.
+
+Rasa's rules send every message outside a form to `action_respond`, which reads the turn, searches,
+and asks `plan_turn` what to do. Nothing else decides between answering, routing and falling back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from actions import constants as c
+from actions.parsing import is_question
+from actions.turn import Turn
+from actions.vocabulary import Vocabulary, strip_punctuation
+from retrieval.confidence import mentions_domain
+from retrieval.normalize import normalize_text
+
+PlanKind = Literal["act", "answer", "route", "answer_route", "no_answer_route", "fallback"]
+Tier = Literal["certain", "closest", "none"]
+
+# Intents that are dialogue acts: they win only when the message is nothing but the act.
+ACT_INTENTS = frozenset(
+    {c.GREET, c.GOODBYE, c.THANK, c.AFFIRM, c.DENY, c.BOT_CHALLENGE, c.FEEDBACK}
+)
+# These never apply to a message carrying a number, a question word or a contact word.
+CLOSING_ACTS = frozenset({c.GOODBYE, c.THANK, c.FEEDBACK})
+ACT_MAX_CHARS = 20
+CONTACT_WORDS = ("电话", "热线", "号码", "地址", "联系", "邮箱")
+ACT_RESPONSES = {
+    c.GREET: "utter_greet",
+    c.GOODBYE: "utter_goodbye",
+    c.THANK: "utter_you_are_welcome",
+    c.AFFIRM: "utter_anything_else",
+    c.DENY: "utter_anything_else",
+    c.BOT_CHALLENGE: "utter_capabilities",
+    c.FEEDBACK: "utter_feedback",
+}
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What retrieval says about one candidate question."""
+
+    question: str
+    tier: Tier
+    top_kind: str | None = None  # document / rule / station / faq
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What this turn does; `reason` names the rule that decided (logged, asserted in tests)."""
+
+    kind: PlanKind
+    reason: str
+    act: str | None = None  # the response of an act or of a declined message
+    evidence: Evidence | None = None  # the question answered and its tier
+    needs: tuple[str, ...] = ()  # what to route on
+    ip_type: str | None = None
+    location: str | None = None
+
+
+def plan_turn(turn: Turn, vocab: Vocabulary, evidence: Sequence[Evidence]) -> Plan:
+    """The one plan for a user message. `evidence` holds retrieval for each candidate question
+    (the message alone first, then the message completed by the previous question)."""
+    best = _trusted(turn, vocab, pick_evidence(turn, vocab, evidence))
+    if turn.awaiting_location and turn.intent in (c.DENY, c.AFFIRM) and not turn.location_text:
+        return Plan("act", "no place given", act="utter_location_skipped")
+    act = _act(turn, vocab, best)
+    if act is not None:
+        return Plan("act", f"pure {act}", act=ACT_RESPONSES[act])
+    needs, ip_type, location = turn.context_needs, turn.context_ip_type, turn.context_location
+    routed = dict(needs=needs, ip_type=ip_type, location=location)
+    text = turn.text
+    answerable = best is not None and best.tier != "none"
+    certain = best is not None and best.tier == "certain"
+    subject_known = bool(needs or ip_type)
+    elliptical = _elliptical(turn, vocab)
+
+    if turn.awaiting_location and turn.location_text and not turn.has_subject:
+        return Plan("route", "place given as asked", **routed)
+    if vocab.has_place_cue(text):
+        if subject_known and (turn.has_subject or elliptical):
+            if certain and (vocab.asks_for_offer(text) or vocab.asks_how(text)):
+                return Plan("answer_route", "asks how and where", evidence=best, **routed)
+            return Plan("route", "asks where to go", **routed)
+        if not subject_known and not (elliptical and answerable) and not text_is_off_topic(turn, vocab):
+            return Plan("route", "asks where, need unknown", **routed)
+    if turn.location_text and subject_known and not (is_question(text) and certain):
+        return Plan("route", "place given for a need", **routed)
+    if answerable and best is not None:
+        if turn.has_subject and vocab.asks_for_offer(text):
+            return Plan("answer_route", "asks whether a channel exists", evidence=best, **routed)
+        if turn.has_subject and _states_need(text, vocab):
+            if certain and best.top_kind in ("rule", "faq"):
+                return Plan("answer_route", "states a need the knowledge covers", evidence=best, **routed)
+            return Plan("route", "states a need", **routed)
+        return Plan("answer", f"{best.tier} answer", evidence=best, **routed)
+    if turn.has_subject or (text == "" and subject_known):
+        if text == "" or not is_question(text):
+            return Plan("route", "need without a question", **routed)
+        return Plan("no_answer_route", "IP question the knowledge does not answer", **routed)
+    if turn.location_text and subject_known:
+        return Plan("route", "place for a remembered need", **routed)
+    if text == "" and turn.intent == c.FIND_STATION:
+        return Plan("route", "asks where, need unknown", **routed)
+    return Plan("fallback", "nothing to answer", act=_fallback_response(turn, vocab))
+
+
+def pick_evidence(turn: Turn, vocab: Vocabulary, evidence: Sequence[Evidence]) -> Evidence | None:
+    """The candidate to answer from: the message alone unless it is elliptical and the completed
+    question is at least as sure."""
+    if not evidence:
+        return None
+    alone, completed = evidence[0], (evidence[1] if len(evidence) > 1 else None)
+    if completed is None:
+        return alone
+    rank = {"certain": 2, "closest": 1, "none": 0}
+    if _elliptical(turn, vocab):
+        return completed if rank[completed.tier] >= rank[alone.tier] else alone
+    return alone if rank[alone.tier] >= rank[completed.tier] else completed
+
+
+QUESTION_INTENTS = frozenset({c.ASK_QUESTION, c.FIND_STATION, c.INFORM, c.NLU_FALLBACK})
+
+
+def _trusted(turn: Turn, vocab: Vocabulary, best: Evidence | None) -> Evidence | None:
+    """A closest match for words without anything of IP, which NLU does not take for a question,
+    is not an answer (a bare "12345" matches the hotline's entry)."""
+    if best is None or best.tier != "closest" or _is_ip_text(turn, vocab):
+        return best
+    return best if turn.intent in QUESTION_INTENTS else Evidence(best.question, "none", best.top_kind)
+
+
+def _elliptical(turn: Turn, vocab: Vocabulary) -> bool:
+    """A short message that continues the last turn ("那版权呢？", "具体多少钱", "去哪里办")."""
+    return bool(turn.last_question) and vocab.is_follow_up(turn.text)
+
+
+def _states_need(text: str, vocab: Vocabulary) -> bool:
+    """"我想申请专利资助", "专利被仿冒了，想维权": the enterprise says what it wants, not asks."""
+    return not is_question(text) and any(cue in normalize_text(text) for cue in vocab.intent_cues)
+
+
+def _fallback_response(turn: Turn, vocab: Vocabulary) -> str | None:
+    """None: the honest "no reliable answer" reply; else the response declining a non-IP message."""
+    if _is_ip_text(turn, vocab):
+        return None
+    return "utter_chitchat" if turn.intent == c.CHITCHAT else "utter_out_of_scope"
+
+
+def _is_ip_text(turn: Turn, vocab: Vocabulary) -> bool:
+    return turn.has_subject or mentions_domain(normalize_text(turn.text))
+
+
+def text_is_off_topic(turn: Turn, vocab: Vocabulary) -> bool:
+    """NLU calls it out of scope and the words hold nothing of intellectual property."""
+    return turn.intent in (c.OUT_OF_SCOPE, c.CHITCHAT) and not _is_ip_text(turn, vocab)
+
+
+def _act(turn: Turn, vocab: Vocabulary, best: Evidence | None) -> str | None:
+    """The dialogue act the message is, or None when it carries content."""
+    intent = turn.intent
+    if intent not in ACT_INTENTS:
+        return None
+    if turn.text == "":  # a button sent the intent itself (/affirm)
+        return intent
+    key = normalize_text(turn.text)
+    bare = strip_punctuation(key)
+    if not bare or len(bare) > ACT_MAX_CHARS or turn.has_subject or turn.location_text:
+        return None
+    if mentions_domain(key) or (best is not None and best.tier == "certain"):
+        return None
+    if intent in CLOSING_ACTS and (
+        any(ch.isdigit() for ch in bare) or is_question(key) or any(w in key for w in CONTACT_WORDS)
+    ):
+        return None
+    if not any(cue in key for cue in vocab.act_cues.get(intent, ())):
+        return None  # gibberish and English questions land on acts with full confidence
+    return intent
