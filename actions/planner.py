@@ -80,46 +80,49 @@ def plan_turn(turn: Turn, vocab: Vocabulary, evidence: Sequence[Evidence]) -> Pl
 
     if turn.awaiting_location and turn.location_text and not turn.has_subject:
         return Plan("route", "place given as asked", **routed)
+    if turn.topic == c.TOPIC_ROUTE and elliptical and turn.has_subject:
+        return Plan("route", "follow-up on a route", **routed)
     if vocab.has_place_cue(text):
         if subject_known and (turn.has_subject or elliptical):
-            if certain and (vocab.asks_for_offer(text) or vocab.asks_how(text)):
-                return Plan("answer_route", "asks how and where", evidence=best, **routed)
+            if certain and _own_subject(turn) and best is not None and best.top_kind != "station":
+                return Plan("answer_route", "asks where, and the knowledge answers", evidence=best, **routed)
             return Plan("route", "asks where to go", **routed)
-        if not subject_known and not (elliptical and answerable) and not text_is_off_topic(turn, vocab):
+        if not subject_known and not (elliptical and answerable) and _may_route(turn, vocab):
             return Plan("route", "asks where, need unknown", **routed)
-    if turn.location_text and subject_known and not (is_question(text) and certain):
+    if turn.location_text and not is_question(text):
+        return Plan("route", "place given", **routed)
+    if turn.location_text and subject_known and not certain:
         return Plan("route", "place given for a need", **routed)
     if answerable and best is not None:
         if turn.has_subject and vocab.asks_for_offer(text):
             return Plan("answer_route", "asks whether a channel exists", evidence=best, **routed)
-        if turn.has_subject and _states_need(text, vocab):
-            if certain and best.top_kind in ("rule", "faq"):
-                return Plan("answer_route", "states a need the knowledge covers", evidence=best, **routed)
-            return Plan("route", "states a need", **routed)
+        if turn.has_subject and not is_question(text):
+            if _states_need(text, vocab) and not (certain and best.top_kind in ("rule", "faq")):
+                return Plan("route", "states a need", **routed)
+            return Plan("answer_route", "a need in keywords or a statement", evidence=best, **routed)
         return Plan("answer", f"{best.tier} answer", evidence=best, **routed)
     if turn.has_subject or (text == "" and subject_known):
         if text == "" or not is_question(text):
             return Plan("route", "need without a question", **routed)
         return Plan("no_answer_route", "IP question the knowledge does not answer", **routed)
-    if turn.location_text and subject_known:
-        return Plan("route", "place for a remembered need", **routed)
     if text == "" and turn.intent == c.FIND_STATION:
         return Plan("route", "asks where, need unknown", **routed)
     return Plan("fallback", "nothing to answer", act=_fallback_response(turn, vocab))
 
 
 def pick_evidence(turn: Turn, vocab: Vocabulary, evidence: Sequence[Evidence]) -> Evidence | None:
-    """The candidate to answer from: the message alone unless it is elliptical and the completed
-    question is at least as sure."""
+    """The candidate to answer from. A message naming its own subject is answered alone unless
+    the completed question is surer; one without ("具体多少钱", "要准备哪些材料") is answered from
+    the completed question unless the message alone is surer."""
     if not evidence:
         return None
     alone, completed = evidence[0], (evidence[1] if len(evidence) > 1 else None)
     if completed is None:
         return alone
     rank = {"certain": 2, "closest": 1, "none": 0}
-    if _elliptical(turn, vocab):
-        return completed if rank[completed.tier] >= rank[alone.tier] else alone
-    return alone if rank[alone.tier] >= rank[completed.tier] else completed
+    if turn.has_subject:
+        return completed if rank[completed.tier] > rank[alone.tier] else alone
+    return alone if rank[alone.tier] > rank[completed.tier] else completed
 
 
 QUESTION_INTENTS = frozenset({c.ASK_QUESTION, c.FIND_STATION, c.INFORM, c.NLU_FALLBACK})
@@ -140,7 +143,19 @@ def _elliptical(turn: Turn, vocab: Vocabulary) -> bool:
 
 def _states_need(text: str, vocab: Vocabulary) -> bool:
     """"我想申请专利资助", "专利被仿冒了，想维权": the enterprise says what it wants, not asks."""
-    return not is_question(text) and any(cue in normalize_text(text) for cue in vocab.intent_cues)
+    key = normalize_text(text)
+    return not is_question(key) and any(cue in key for cue in vocab.intent_cues)
+
+
+def _own_subject(turn: Turn) -> bool:
+    """The message names what it is about (an IP type or a need beyond "咨询")."""
+    return bool(turn.ip_types or set(turn.needs) - {"咨询"})
+
+
+def _may_route(turn: Turn, vocab: Vocabulary) -> bool:
+    """A where-question without a need is routed (asking the need) only when it is about IP or
+    NLU takes it for one ("去哪里办"), not "上海哪里能看樱花"."""
+    return _is_ip_text(turn, vocab) or turn.intent == c.FIND_STATION
 
 
 def _fallback_response(turn: Turn, vocab: Vocabulary) -> str | None:

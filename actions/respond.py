@@ -33,12 +33,16 @@ def tier_of(result: SearchResult) -> Tier:
     return "certain" if result.certain else "closest"
 
 
+LEANING_INTENTS = frozenset({c.ASK_QUESTION, c.FIND_STATION, c.INFORM, c.NLU_FALLBACK, c.AFFIRM, c.DENY})
+
+
 def completed_question(turn: Turn, vocab: Vocabulary) -> str | None:
-    """The message completed by the previous question, when it may lean on it."""
+    """The message completed by the previous question, when it may lean on it (a follow-up, or a
+    question NLU does not call out of scope)."""
     if not turn.last_question or not turn.text or turn.topic is None:
         return None
-    if not vocab.is_follow_up(turn.text) and turn.has_subject:
-        return None  # a question of its own
+    if not vocab.is_follow_up(turn.text) and turn.intent not in LEANING_INTENTS:
+        return None
     previous = normalize_text(turn.last_question)
     # The slot already holds the new IP type (Rasa fills it first): read the old one from the text.
     olds = [ip for ip in vocab.find_ip_types(previous) if ip not in turn.ip_types]

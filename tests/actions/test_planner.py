@@ -102,9 +102,12 @@ def test_a_question_whether_a_channel_exists_gets_the_fact_and_the_stations() ->
     assert result.kind == "answer_route" and "海外" in result.needs
 
 
-def test_where_to_go_for_a_need_is_routed() -> None:
-    result = plan("软件著作权登记在哪办", c.FIND_STATION, (CERTAIN,))
-    assert result.kind == "route" and result.ip_type == "版权"
+def test_where_to_go_for_a_need_is_routed_with_the_answer_when_one_is_sure() -> None:
+    station_entry = Evidence("q", "certain", "station")
+    result = plan("软件著作权登记在哪办", c.FIND_STATION, (station_entry,))
+    assert result.kind == "route" and result.ip_type == "版权"  # the cards say it; no record as text
+    assert plan("软件著作权登记在哪办", c.FIND_STATION, (CLOSEST,)).kind == "route"
+    assert plan("软件著作权登记在哪办", c.FIND_STATION, (CERTAIN,)).kind == "answer_route"
 
 
 def test_where_and_how_gets_both() -> None:
@@ -149,3 +152,29 @@ def test_a_question_of_its_own_is_not_completed_by_the_last_one() -> None:
 
 def test_where_without_any_need_asks_for_it() -> None:
     assert plan("去哪里办？", c.FIND_STATION, (CLOSEST,)).kind == "route"
+
+
+def test_a_follow_up_naming_a_new_subject_after_a_route_routes_again() -> None:
+    state = dict(topic=c.TOPIC_ROUTE, last_question="软著登记去哪", slot_ip_type="版权")
+    result = plan("那商标呢", c.INFORM, (CERTAIN, CERTAIN), **state)
+    assert result.kind == "route" and result.ip_type == "商标"
+
+
+def test_a_place_alone_is_kept_and_the_need_asked() -> None:
+    result = plan("我们在湾谷科技园", c.INFORM, (CERTAIN,), location_text="湾谷科技园")
+    assert result.kind == "route" and result.location == "湾谷科技园" and result.needs == ()
+
+
+def test_keywords_with_a_need_get_the_fact_and_the_bodies() -> None:
+    assert plan("专利快速预审", c.ASK_QUESTION, (CERTAIN,)).kind == "answer_route"
+
+
+@pytest.mark.parametrize("text", ["上海哪里能看樱花", "附近哪里有好吃的"])
+def test_a_where_question_about_something_else_is_declined(text: str) -> None:
+    assert plan(text, c.OUT_OF_SCOPE).kind == "fallback"
+
+
+def test_a_message_with_its_own_subject_is_answered_alone() -> None:
+    alone, completed = Evidence("那商标可以质押吗", "certain", "faq"), Evidence("x 那商标可以质押吗", "certain")
+    state = dict(topic=c.TOPIC_QUESTION, last_question="知识产权质押贷款有贴息吗")
+    assert plan("那商标可以质押吗", c.ASK_QUESTION, (alone, completed), **state).evidence == alone
