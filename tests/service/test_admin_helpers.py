@@ -244,4 +244,6 @@ STATION = {
     "phone": "021-33334444",
     "streets": ["殷行街道"],
     "source": "示例名录",
+    "source_date": "2024-05",
+    "status": "current",
 }
