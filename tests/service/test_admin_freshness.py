@@ -156,3 +156,11 @@ def test_saving_applies_the_status_discipline(editor: Staff) -> None:
     bad_date = editor.post("/admin/api/faq", json={**faq, "source_date": "去年"})
     assert bad_date.json()["errors"]["source_date"].startswith("来源日期：")
     assert editor.post("/admin/api/faq", json={**faq, "status": "unknown"}).status_code == 201
+
+
+def test_the_page_has_the_freshness_view(admin_client: TestClient) -> None:
+    page = admin_client.get("/admin").text
+    assert 'href="#freshness">信息时效</a>' in page
+    assert page.index("/admin/assets/freshness.js") < page.index("/admin/assets/review.js")  # before start
+    script = admin_client.get("/admin/assets/freshness.js")
+    assert script.status_code == 200 and "state.views.freshness" in script.text and "已复核" in script.text
