@@ -1,4 +1,4 @@
-"""Command line: python -m retrieval build | search | evaluate | benchmark | info."""
+"""Command line: python -m retrieval build | search | evaluate | benchmark | info | audit."""
 
 from __future__ import annotations
 
@@ -126,6 +126,32 @@ def cmd_calibrate(args: argparse.Namespace, settings: RetrievalSettings) -> int:
     return 0
 
 
+def cmd_audit(args: argparse.Namespace, settings: RetrievalSettings) -> int:
+    """Freshness report of knowledge/; with --strict, exit code 2 when entries are overdue."""
+    import datetime
+
+    from retrieval.audit import audit, format_report, knowledge_records, summarize
+    from retrieval.knowledge import load_knowledge
+
+    today = args.today or datetime.date.today()
+    months = args.months or settings.freshness_months
+    rows = audit(knowledge_records(load_knowledge(settings.knowledge_dir)), today, months)
+    if args.json:
+        report = {
+            "today": today.isoformat(),
+            "max_age_months": months,
+            "summary": summarize(rows),
+            "entries": [row.as_dict() for row in rows if args.all or row.overdue],
+        }
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        print(format_report(rows, today, months, all_rows=args.all))
+    return AUDIT_OVERDUE if args.strict and any(row.overdue for row in rows) else 0
+
+
+AUDIT_OVERDUE = 2  # exit code of `audit --strict` when some entries are overdue (1 = knowledge invalid)
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser."""
     top = argparse.ArgumentParser(prog="python -m retrieval", description=__doc__)
@@ -151,8 +177,12 @@ def parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("benchmark", help="latency, build time and memory")
     bench.add_argument("--growth", action="store_true", help="synthetic 1k/10k/100k corpora")
     bench.add_argument("--sizes", default="1000,10000,100000")
-    bench.add_argument("--encode-limit", type=int, default=1000,
-                       help="growth: chunks really encoded; larger corpora reuse them with noise")
+    bench.add_argument(
+        "--encode-limit",
+        type=int,
+        default=1000,
+        help="growth: chunks really encoded; larger corpora reuse them with noise",
+    )
     bench.add_argument("--dev", default="../shared/eval/dev.jsonl")
     bench.add_argument("--rounds", type=int, default=5)
     bench.set_defaults(func=cmd_benchmark)
@@ -162,7 +192,23 @@ def parser() -> argparse.ArgumentParser:
     cal.set_defaults(func=cmd_calibrate)
     info = sub.add_parser("info", help="show the current index manifest")
     info.set_defaults(func=cmd_info)
+    aud = sub.add_parser("audit", help="freshness of knowledge/: status, source age, overdue entries")
+    aud.add_argument("--today", type=_iso_date, help="audit as of this date (YYYY-MM-DD)")
+    aud.add_argument("--months", type=int, help="maximum source age (default IPGP_FRESHNESS_MONTHS=12)")
+    aud.add_argument("--all", action="store_true", help="list every entry, not only overdue ones")
+    aud.add_argument("--json", action="store_true", help="machine-readable report")
+    aud.add_argument("--strict", action="store_true", help="exit code 2 when any entry is overdue (CI)")
+    aud.set_defaults(func=cmd_audit)
     return top
+
+
+def _iso_date(text: str) -> object:
+    import datetime
+
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"日期格式应为 YYYY-MM-DD：{text}") from exc
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from retrieval.chunking import chunk_document, split_text
 from retrieval.hits import Chunk, ChunkKind, Source
 from retrieval.knowledge import KnowledgeBase
@@ -10,6 +12,10 @@ from retrieval.schema import STATION_TYPE_LABELS, Faq, Rule, Station, Status
 STATUS_WORDS = {Status.current: "现行", Status.historical: "历史标准", Status.unknown: "现行状态未知"}
 ENTRY_MAX_CHARS = 450  # structured entries stay whole when they fit e5's 512 tokens
 DEMO_NOTE = "演示数据：名称、地址和联系方式待工作人员核实。"
+
+
+def _iso(day: datetime.date | None) -> str:
+    return day.isoformat() if day else ""
 
 
 def _lines(*pairs: tuple[str, str]) -> list[str]:
@@ -90,7 +96,11 @@ def _chunks(
 def rule_chunks(rule: Rule) -> list[Chunk]:
     """Chunks of one rule (normally one)."""
     source = Source(
-        title=rule.source, date=rule.source_date, url=rule.source_url, status=rule.status
+        title=rule.source,
+        date=rule.source_date,
+        url=rule.source_url,
+        status=rule.status,
+        reviewed_on=_iso(rule.reviewed_on),
     )
     header, body = render_rule(rule)
     return _chunks(rule.id, "rule", rule.title, rule.category, header, body, source)
@@ -101,8 +111,10 @@ def station_chunks(station: Station) -> list[Chunk]:
     source = Source(
         title=station.source or station.name,
         date=station.source_date,
-        status=Status.current if station.verified else Status.unknown,
+        status=station.status,
         demo=station.demo,
+        verified=station.verified,
+        reviewed_on=_iso(station.reviewed_on),
     )
     header, body = render_station(station)
     label = STATION_TYPE_LABELS[station.type]
@@ -111,7 +123,9 @@ def station_chunks(station: Station) -> list[Chunk]:
 
 def faq_chunks(faq: Faq) -> list[Chunk]:
     """Chunks of one FAQ entry (normally one)."""
-    source = Source(title=faq.source, date=faq.source_date, status=faq.status)
+    source = Source(
+        title=faq.source, date=faq.source_date, status=faq.status, reviewed_on=_iso(faq.reviewed_on)
+    )
     header, body = render_faq(faq)
     return _chunks(faq.id, "faq", faq.question, "常见问题", header, body, source)
 

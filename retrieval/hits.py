@@ -18,14 +18,16 @@ class Frozen(BaseModel):
 
 
 class Source(Frozen):
-    """Where a passage comes from, for the citation shown to users."""
+    """Where a passage comes from, for the citation shown to users (and retrieval.freshness)."""
 
     title: str
     number: str = ""
-    date: str = ""
+    date: str = ""  # source date as precise as the source: 2022-03-03, 2018-05, 2021, 约2023年, 未注明
     url: str = ""
     status: Status = Status.unknown
     demo: bool = False
+    verified: bool = False  # stations: contact facts checked against a named, dated source
+    reviewed_on: str = ""  # ISO date staff last confirmed the entry (已复核), "" if never
 
 
 class Chunk(Frozen):

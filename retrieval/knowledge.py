@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from retrieval.errors import KnowledgeFormatError
 from retrieval.normalize import normalize_text
+from retrieval.provenance import EntryKind, provenance_problems
 from retrieval.schema import Document, DocumentMeta, Faq, Locations, Park, Rule, Station, Street
 
 DOCUMENTS_DIR = "documents"
@@ -116,7 +117,10 @@ def _first_error(exc: ValidationError) -> tuple[str, str]:
     return ", ".join(locs), "; ".join(messages)
 
 
-def _validate_list(file: Path, raw: Any, key: str, model: type[M]) -> list[M]:
+def _validate_list(
+    file: Path, raw: Any, key: str, model: type[M], provenance: EntryKind | None = None
+) -> list[M]:
+    """Validate each entry against its model and, for a provenance kind, the status discipline."""
     items = _top_level(file, raw, (key,))[key]
     if items is None:
         return []
@@ -125,10 +129,17 @@ def _validate_list(file: Path, raw: Any, key: str, model: type[M]) -> list[M]:
     result = []
     for index, item in enumerate(items):
         try:
-            result.append(model.model_validate(item))
+            entry = model.model_validate(item)
         except ValidationError as exc:
             loc, msg = _first_error(exc)
             raise KnowledgeFormatError(file, _entry_label(item, index), loc, msg) from exc
+        if provenance is not None and isinstance(entry, Rule | Faq | Station):
+            problems = provenance_problems(provenance, entry, item.keys())
+            if problems:
+                fields = ", ".join(dict.fromkeys(name for name, _ in problems))
+                messages = "; ".join(f"{name}: {message}" for name, message in problems)
+                raise KnowledgeFormatError(file, _entry_label(item, index), fields, messages)
+        result.append(entry)
     return result
 
 
@@ -225,11 +236,11 @@ def load_knowledge(root: Path) -> KnowledgeBase:
     if not doc_files:
         raise KnowledgeFormatError(doc_dir, "(dir)", "(file)", "没有任何 .md 文档 (no documents)")
     documents = [load_document(f) for f in doc_files]
-    rules = _validate_list(root / RULES_FILE, _read_yaml(root / RULES_FILE), "rules", Rule)
+    rules = _validate_list(root / RULES_FILE, _read_yaml(root / RULES_FILE), "rules", Rule, "rule")
     stations = _validate_list(
-        root / STATIONS_FILE, _read_yaml(root / STATIONS_FILE), "stations", Station
+        root / STATIONS_FILE, _read_yaml(root / STATIONS_FILE), "stations", Station, "station"
     )
-    faq = _validate_list(root / FAQ_FILE, _read_yaml(root / FAQ_FILE), "faq", Faq)
+    faq = _validate_list(root / FAQ_FILE, _read_yaml(root / FAQ_FILE), "faq", Faq, "faq")
     locations = _load_locations(root / LOCATIONS_FILE)
     base = KnowledgeBase(
         root=root,

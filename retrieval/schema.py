@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from dataclasses import dataclass
 from enum import Enum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -45,6 +46,42 @@ class Status(str, Enum):  # noqa: UP042 - as StationType
     unknown = "unknown"
 
 
+UNSTATED = "未注明"  # source_date of a source that carries no date
+_SOURCE_DATE = re.compile(r"^(约)?(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(年)?$")
+
+
+@dataclass(frozen=True)
+class SourceDate:
+    """A source date as precise as its source: a year, a month or a day, possibly approximate (约2023年)."""
+
+    year: int
+    month: int | None = None
+    day: int | None = None
+    approximate: bool = False
+
+    @property
+    def earliest(self) -> datetime.date:
+        """First day of the period the source date names (2021 → 2021-01-01)."""
+        return datetime.date(self.year, self.month or 1, self.day or 1)
+
+
+def parse_source_date(text: str) -> SourceDate | None:
+    """Parse 2022-03-03, 2018-05, 2021, 约2023年 (None for 未注明); ValueError for anything else."""
+    text = text.strip()
+    if text == UNSTATED:
+        return None
+    match = _SOURCE_DATE.match(text)
+    if not match or (match.group(5) and (match.group(3) or not match.group(1))):
+        raise ValueError(f"来源日期应写作 2022-03-03、2018-05、2021、约2023年 或 {UNSTATED}：{text!r}")
+    approx, year, month, day = match.group(1), int(match.group(2)), match.group(3), match.group(4)
+    parsed = SourceDate(year, int(month) if month else None, int(day) if day else None, bool(approx))
+    try:
+        parsed.earliest  # noqa: B018 - validates month and day
+    except ValueError as exc:
+        raise ValueError(f"来源日期不存在：{text!r}") from exc
+    return parsed
+
+
 class Strict(BaseModel):
     """Base: unknown fields are errors, so a typo in a data file never passes silently."""
 
@@ -84,8 +121,11 @@ class Rule(Strict):
     notes: str = ""
     source: str = Field(min_length=1)
     source_url: str = ""
-    source_date: str = ""  # free form: 2022-03-03, 2021, 未注明
+    source_date: str = ""  # 2022-03-03, 2018-05, 2021, 约2023年 or 未注明 (the loader checks)
     status: Status
+    reviewed_by: str = ""  # 已复核: staff member who checked the entry
+    reviewed_on: datetime.date | None = None  # ... on this day
+    reviewed_against: str = ""  # ... against this source
 
 
 class Station(Strict):
@@ -103,8 +143,12 @@ class Station(Strict):
     whole_district: bool = False  # serves every street and park
     source: str = ""
     source_date: str = ""
+    status: Status = Status.unknown  # the loader requires it in stations.yml
     verified: bool = False
     demo: bool = False
+    reviewed_by: str = ""
+    reviewed_on: datetime.date | None = None
+    reviewed_against: str = ""
 
     @field_validator("phone")
     @classmethod
@@ -143,3 +187,6 @@ class Faq(Strict):
     source: str = Field(min_length=1)  # citation shown to users
     source_date: str = ""
     status: Status = Status.current  # historical: the answer restates an expired standard
+    reviewed_by: str = ""
+    reviewed_on: datetime.date | None = None
+    reviewed_against: str = ""

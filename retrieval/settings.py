@@ -35,6 +35,9 @@ class RetrievalSettings(BaseSettings):
     # query here, same dev/paraphrase results), else float32.
     dtype: Literal["auto", "float32", "bfloat16"] = "auto"
     keep_builds: int = Field(default=3, ge=1)
+    # Answers from a source older than this (or last reviewed longer ago) carry a caution line;
+    # the audit and the admin call such entries overdue (IPGP_FRESHNESS_MONTHS).
+    freshness_months: int = Field(default=12, ge=1, le=120)
 
 
 @lru_cache(maxsize=1)

@@ -36,6 +36,7 @@ def install(
     from service.routers import (
         admin_auth,
         admin_documents,
+        admin_freshness,
         admin_knowledge,
         admin_page,
         admin_publish,
@@ -71,6 +72,7 @@ def install(
     app.include_router(admin_publish.router)
     app.include_router(admin_search.router)
     app.include_router(admin_review.router)
+    app.include_router(admin_freshness.router)
     app.include_router(admin_users.router)
     app.include_router(admin_page.router)
     return state

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from retrieval.provenance import EntryKind, provenance_problems
 from retrieval.schema import STATION_TYPE_LABELS, Document, Faq, Locations, Rule, Station, Status
 
 
@@ -35,6 +36,9 @@ COMMON_LABELS = {
     "source_url": "来源网址",
     "source_date": "来源日期",
     "status": "状态",
+    "reviewed_by": "复核人",
+    "reviewed_on": "复核日期",
+    "reviewed_against": "核对依据",
 }
 LABELS: dict[str, dict[str, str]] = {
     "document": {
@@ -167,13 +171,16 @@ def validate(kind: str, raw: Any, locations: Locations | None = None) -> Validat
             return Validated(document.meta.id, document.model_dump(mode="json"))
         if kind == "rule":
             rule = Rule.model_validate(raw)
+            _check_provenance("rule", rule, raw)
             return Validated(rule.id, rule.model_dump(mode="json"))
         if kind == "station":
             station = Station.model_validate(raw)
+            _check_provenance("station", station, raw)
             _check_places(station, locations)
             return Validated(station.id, station.model_dump(mode="json"))
         if kind == "faq":
             faq = Faq.model_validate(raw)
+            _check_provenance("faq", faq, raw)
             return Validated(faq.id, faq.model_dump(mode="json"))
         if kind == "term":
             term = TermEntry.model_validate(raw)
@@ -183,6 +190,16 @@ def validate(kind: str, raw: Any, locations: Locations | None = None) -> Validat
     except ValidationError as exc:
         raise EntityValidationError(chinese_errors(kind, exc)) from exc
     raise EntityValidationError({"_": f"未知的类别：{kind}"})
+
+
+def _check_provenance(kind: EntryKind, entry: Rule | Faq | Station, raw: dict[str, Any]) -> None:
+    """The loader's status discipline, at save time, so staff see it next to the field."""
+    errors: dict[str, str] = {}
+    for field, message in provenance_problems(kind, entry, raw.keys()):
+        label = LABELS[kind].get(field, field)
+        errors.setdefault(field, f"{label}：{message}")
+    if errors:
+        raise EntityValidationError(errors)
 
 
 def _check_places(station: Station, locations: Locations | None) -> None:

@@ -17,6 +17,7 @@ from retrieval.knowledge import (
     USERDICT_FILE,
     KnowledgeBase,
 )
+from retrieval.provenance import REVIEW_FIELDS
 from service.admin.store import KnowledgeStore
 
 HEADER = "# 由管理后台导出（python -m service.admin export）；格式见 knowledge/README.md\n"
@@ -35,6 +36,11 @@ def seed_entries(base: KnowledgeBase) -> Iterator[tuple[str, str, dict[str, Any]
     for word in base.userdict:
         yield "term", word.word, {"word": word.word, "freq": word.freq, "tag": word.tag}
     yield "locations", "locations", base.locations.model_dump(mode="json")
+
+
+def _without_empty_review(data: dict[str, Any]) -> dict[str, Any]:
+    """Entries never reviewed stay as short in the files as staff wrote them."""
+    return {k: v for k, v in data.items() if k not in REVIEW_FIELDS or v}
 
 
 def _yaml(data: Any) -> str:
@@ -67,7 +73,10 @@ def export(store: KnowledgeStore, target: Path) -> list[Path]:
         ("faq", FAQ_FILE, "faq"),
     ):
         file = target / name
-        file.write_text(HEADER + _yaml({key: [e.data for e in store.entries(kind)]}), encoding="utf-8")
+        file.write_text(
+            HEADER + _yaml({key: [_without_empty_review(e.data) for e in store.entries(kind)]}),
+            encoding="utf-8",
+        )
         written.append(file)
     locations = store.entries("locations")
     file = target / LOCATIONS_FILE

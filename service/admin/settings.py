@@ -21,6 +21,7 @@ class AdminSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="IPGP_", extra="ignore")
 
     knowledge_dir: Path = Path("knowledge")  # seed source on first start (same variable as retrieval)
+    freshness_months: int = Field(default=12, ge=1, le=120)  # same variable as retrieval: overdue after this
     knowledge_database_url: str = ""  # empty: gateway database_url if set, else var_dir/knowledge.db
     session_secret: str = ""  # empty: the gateway's secret_key
     session_minutes: int = Field(default=480, ge=5)

@@ -10,6 +10,7 @@ from retrieval.schema import STATION_TYPE_LABELS
 from service.admin.consistency import stale_mentions
 from service.admin.deps import StaffDep, StateDep, client_ip
 from service.admin.entities import EntityValidationError, flat, title_of, validate
+from service.admin.freshness import keep_review
 from service.admin.state import AdminState
 from service.admin.store import Entry, describe
 
@@ -71,7 +72,8 @@ def make_router(resource: str, kind: str) -> APIRouter:
         """The answer lists other entries that still state a replaced phone number or address."""
         before = state.store.get(kind, key)
         key_field = "word" if kind == "term" else "id"
-        checked = validate(kind, {**raw, key_field: raw.get(key_field, key)}, state.store.locations())
+        raw = keep_review(kind, {**raw, key_field: raw.get(key_field, key)}, before.data)
+        checked = validate(kind, raw, state.store.locations())
         if checked.key != key:
             raise EntityValidationError({key_field: "编号不可修改；如需改名，请新建条目后删除旧条目"})
         entry = state.store.update(kind, key, checked.data, user.username, _if_match(if_match))

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 
 from service.admin.deps import AdminDep, StaffDep, StateDep, client_ip
+from service.admin.freshness import overdue_count
 from service.admin.indexing import live_build
 from service.admin.models import PublishRow
 from service.admin.publish import STAGES
+from service.admin.review import CHINA
+from service.admin.state import AdminState
 
 router = APIRouter(prefix="/admin/api/publish", tags=["admin"])
 
@@ -31,14 +35,28 @@ def publish_body(row: PublishRow) -> dict[str, Any]:
     }
 
 
+def freshness_warning(state: AdminState) -> dict[str, Any]:
+    """How many entries the publish would put live although they are overdue for review."""
+    count = overdue_count(state.store, datetime.now(CHINA).date(), state.admin.freshness_months)
+    text = (
+        f"将发布{count}条需复核的条目（状态未知、来源未注明日期或超过{state.admin.freshness_months}个月）；"
+        "机器人回答时会提示信息可能已变化。请在“信息时效”中复核。"
+        if count
+        else ""
+    )
+    return {"overdue_entries": count, "freshness_warning": text}
+
+
 @router.post("", status_code=202)
 def start(user: AdminDep, state: StateDep, request: Request) -> dict[str, Any]:
     publish_id = state.publisher.start(user.username)
-    state.store.audit(user.username, "publish", f"发布 #{publish_id}", ip=client_ip(request))
+    warning = freshness_warning(state)
+    detail = warning["freshness_warning"] and f"需复核{warning['overdue_entries']}条"
+    state.store.audit(user.username, "publish", f"发布 #{publish_id}", detail, ip=client_ip(request))
     row = state.publisher.get(publish_id)
     if row is None:  # pragma: no cover  # the row was written just above
         raise HTTPException(status_code=500, detail="发布任务记录丢失")
-    return publish_body(row)
+    return {**publish_body(row), **warning}
 
 
 @router.get("")
@@ -54,6 +72,7 @@ def overview(_: StaffDep, state: StateDep) -> dict[str, Any]:
         # False when e.g. `python -m retrieval build` replaced the published index from knowledge/
         "live_is_last_publish": last is not None and last.build_id == live,
         "history": [publish_body(row) for row in state.publisher.history()],
+        **freshness_warning(state),
     }
 
 

@@ -10,8 +10,10 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict
 
+from retrieval.schema import UNSTATED
 from service.admin.dashboard import dashboard
 from service.admin.deps import StaffDep, StateDep, client_ip
+from service.admin.freshness import overdue_count
 from service.admin.publish import PLACEHOLDER
 from service.admin.review import (
     CHINA,
@@ -81,7 +83,8 @@ def to_faq(
         "alternatives": [],
         "answer": PLACEHOLDER,
         "source": PLACEHOLDER,
-        "source_date": "",
+        "source_date": UNSTATED,
+        "status": "unknown",  # staff set it with the answer and source
     }
     return entry_body(save_new(state, "faq", raw, user.username, client_ip(request)))
 
@@ -154,4 +157,7 @@ def get_dashboard(
     _: StaffDep, state: StateDep, store: StoreDep, days: int = Query(default=30, ge=1, le=366)
 ) -> dict[str, Any]:
     names = {e.key: str(e.data.get("name", e.key)) for e in state.store.entries("station")}
-    return dashboard(store, datetime.now(CHINA).date(), days, names)
+    today = datetime.now(CHINA).date()
+    board = dashboard(store, today, days, names)
+    board["overdue_entries"] = overdue_count(state.store, today, state.admin.freshness_months)
+    return board

@@ -84,6 +84,7 @@ rules:
     level: 示例区
     rate_and_cap: 按贷款利率的50%给予贴息
     source: 示府发〔2024〕9号
+    source_date: "2024-03-15"
     status: current
 """
 
@@ -97,6 +98,8 @@ stations:
     phone: 021-35363288
     whole_district: true
     source: 公开名录
+    source_date: "2021"
+    status: current
     verified: true
   - id: demo-tm-station
     name: 商标品牌指导站（大创智）
@@ -104,6 +107,9 @@ stations:
     services: [商标注册咨询]
     parks: [大创智]
     streets: [五角场街道]
+    source: 演示数据
+    source_date: 未注明
+    status: unknown
     demo: true
 """
 
@@ -128,6 +134,8 @@ faq:
     alternatives: [知识产权举报电话是多少]
     answer: 12330是全国知识产权维权援助和举报投诉热线。
     source: 示例来源
+    source_date: 2018-05
+    status: current
 """
 
 USERDICT = "商标品牌指导站 20 n\n质押融资 20 n\n杨小知 20 nz\n"

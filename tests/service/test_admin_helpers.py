@@ -104,6 +104,8 @@ stations:
     streets: [五角场街道]
     parks: [示例园区]
     source: 示例名录
+    source_date: "2023-06-14"
+    status: current
     verified: true
   - id: copyright-desk
     name: 版权工作站
@@ -111,6 +113,8 @@ stations:
     services: [版权登记]
     whole_district: true
     source: 示例名录
+    source_date: 未注明
+    status: unknown
 """
 
 LOCATIONS = """\
@@ -135,6 +139,7 @@ faq:
     answer: 有，按贷款利率的50%给予贴息。
     source: 示发〔2024〕1号
     source_date: "2024-03-15"
+    status: current
 """
 
 USERDICT = "质押融资 20000 n\n商标品牌指导站 20000 nt\n贴息\n"
@@ -239,4 +244,6 @@ STATION = {
     "phone": "021-33334444",
     "streets": ["殷行街道"],
     "source": "示例名录",
+    "source_date": "2024-05",
+    "status": "current",
 }

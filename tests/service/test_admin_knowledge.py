@@ -150,12 +150,20 @@ def test_rules_faq_and_terms_round_trip_through_the_api(editor: Staff) -> None:
         "category": "专利资助",
         "level": "杨浦区",
         "source": "示例",
+        "source_date": "2024-03-15",
         "status": "current",
     }
     assert editor.post("/admin/api/rules", json=rule).status_code == 201
     bad_rule = editor.post("/admin/api/rules", json={**rule, "id": "r2", "status": "maybe"})
     assert "状态" in bad_rule.json()["errors"]["status"]
-    faq = {"id": "new-faq", "question": "问？", "answer": "答。", "source": "示例"}
+    faq = {
+        "id": "new-faq",
+        "question": "问？",
+        "answer": "答。",
+        "source": "示例",
+        "source_date": "2024-03-15",
+        "status": "current",
+    }
     assert editor.post("/admin/api/faq", json=faq).status_code == 201
     assert (
         "答案：不能为空"
@@ -199,6 +207,8 @@ def test_changing_a_phone_lists_entries_that_still_state_the_old_one(editor: Sta
         "question": "北区指导站电话？",
         "answer": "电话021-11112222。",
         "source": "示例名录",
+        "source_date": "2023-06-14",
+        "status": "current",
     }
     assert editor.post("/admin/api/faq", json=faq).status_code == 201
     current = editor.get("/admin/api/stations/north-station").json()["data"]

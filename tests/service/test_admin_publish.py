@@ -76,7 +76,14 @@ def test_rollback_restores_the_old_phone_number_live(boss: Staff, editor: Staff,
 
 def test_unfinished_faq_drafts_stop_the_publish_and_live_stays(boss: Staff, state: AdminState) -> None:
     first = publish(boss, state)
-    draft = {"id": "todo", "question": "问？", "answer": "【待填写】", "source": "【待填写】"}
+    draft = {
+        "id": "todo",
+        "question": "问？",
+        "answer": "【待填写】",
+        "source": "【待填写】",
+        "source_date": "未注明",
+        "status": "unknown",
+    }
     assert boss.post("/admin/api/faq", json=draft).status_code == 201
     failed = publish(boss, state)
     assert failed["status"] == "failed" and failed["stage"] == "failed"

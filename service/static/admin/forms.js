@@ -4,6 +4,7 @@
 const Forms = (() => {
   const { el } = Admin;
   const STATUS = [["current", "现行"], ["historical", "历史"], ["unknown", "未知"]];
+  const DATE_HINT = "与来源一样精确：2022-03-03、2018-05、2021 或 约2023年；来源没有日期写“未注明”（此时政策不能选“现行”）";
 
   /* type: text | area | lines (one item per line) | select | check | places | number | date */
   const SPECS = {
@@ -19,8 +20,9 @@ const Forms = (() => {
       ["parks", "服务园区", "places", { options: "parks" }],
       ["whole_district", "服务全区", "check"],
       ["source", "来源", "area"],
-      ["source_date", "来源日期", "text"],
-      ["verified", "已核实", "check"],
+      ["source_date", "来源日期", "text", { hint: DATE_HINT }],
+      ["status", "状态", "select", { options: STATUS }],
+      ["verified", "已核实", "check", { hint: "仅限具名且注明日期的来源；演示数据不能勾选" }],
       ["demo", "演示数据", "check"],
     ],
     rule: [
@@ -28,12 +30,12 @@ const Forms = (() => {
       ["eligible", "申请对象", "area"], ["funded", "资助内容", "area"], ["rate_and_cap", "标准与上限", "area"],
       ["period", "期限", "text"], ["legal_basis", "政策依据", "area"], ["how_to_apply", "申报方式", "area"],
       ["notes", "备注", "area"], ["source", "来源", "area"], ["source_url", "来源网址", "text"],
-      ["source_date", "来源日期", "text"], ["status", "状态", "select", { options: STATUS }],
+      ["source_date", "来源日期", "text", { hint: DATE_HINT }], ["status", "状态", "select", { options: STATUS }],
     ],
     faq: [
       ["id", "编号", "text"], ["question", "问题", "text"], ["alternatives", "相似问法", "lines", { hint: "每行一种问法" }],
       ["answer", "答案", "area", { rows: 6 }], ["source", "来源", "text", { hint: "回答时展示给用户的出处" }],
-      ["source_date", "来源日期", "text"], ["status", "状态", "select", { options: STATUS }],
+      ["source_date", "来源日期", "text", { hint: DATE_HINT }], ["status", "状态", "select", { options: STATUS }],
     ],
     document: [
       ["id", "编号", "text"], ["title", "标题", "text"], ["issuer", "发文机关", "text"], ["number", "文号", "text"],

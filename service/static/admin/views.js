@@ -29,7 +29,9 @@
         el("div", { className: "stat" }, el("b", { text: board.questions }), "提问"),
         el("div", { className: "stat" }, el("b", { text: rate }), "已回答比例"),
         el("div", { className: "stat" }, el("b", { text: board.fallback }), "未能回答"),
-        el("div", { className: "stat" }, el("b", { text: thumbs ? Math.round(board.thumbs.up / thumbs * 100) + "%" : "—" }), "点赞比例")),
+        el("div", { className: "stat" }, el("b", { text: thumbs ? Math.round(board.thumbs.up / thumbs * 100) + "%" : "—" }), "点赞比例"),
+        el("a", { className: "stat" + (board.overdue_entries ? " warn" : ""), href: "#freshness", id: "overdue-stat" },
+          el("b", { text: board.overdue_entries }), "条目需复核")),
       el("div", { className: "charts" },
         el("figure", { className: "card wide" }, el("figcaption", { text: "每日提问：绿色已回答，橙色未能回答" }), Charts.days(board.per_day)),
         el("figure", { className: "card" }, el("figcaption", { text: "已回答与未回答" }),
@@ -192,6 +194,7 @@
       }
     };
     button.addEventListener("click", async () => {
+      if (overview.freshness_warning && !confirm(overview.freshness_warning + "\n\n仍然发布？")) return;
       try {
         const run = await api("POST", "/publish");
         await watch(run.id);
@@ -212,6 +215,8 @@
       el("div", { className: "card" },
         el("p", { text: "线上索引：" + (overview.live_build || "尚未发布") }),
         el("p", { className: overview.unpublished_changes ? "warn" : "ok", text: overview.unpublished_changes ? "草稿有尚未发布的修改" : "草稿与线上一致" }),
+        overview.freshness_warning
+          ? el("p", { className: "warn", id: "freshness-warning" }, overview.freshness_warning + " ", el("a", { href: "#freshness", text: "去复核" })) : null,
         overview.history.length && !overview.live_is_last_publish
           ? el("p", { className: "warn", text: "注意：线上索引不是最近一次发布的结果（可能被命令行从 knowledge/ 重建），请重新发布。" }) : null,
         el("p", { className: "muted", text: "发布会从草稿构建新索引，检查通过后一次性切换；失败时线上内容保持不变。只有管理员可以发布。" }),
