@@ -12,12 +12,13 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from service import admin, errors
-from service.middleware import EdgeLimits, install_fallback_errors, install_log_redaction
+from service.middleware import EdgeLimits, edge_rates, install_fallback_errors, install_log_redaction
 from service.rasa_client import HttpRasaClient
 from service.routers import chat, feedback, health, web, wechat
 from service.settings import Settings, get_settings
 from service.store import Store
 from service.wechat.dedup_redis import RedisConnections, redis_responder
+from service.wechat.replay import InMemoryNonces, NonceMemory, RedisNonces, ReplayGuard
 from service.wechat.responder import Responder
 
 
@@ -34,6 +35,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.redis_url:
             shared = RedisConnections.from_url(settings.redis_url, settings.redis_prefix)
         app.state.wechat = redis_responder(settings, shared) if shared else Responder.from_settings(settings)
+        nonces: NonceMemory = RedisNonces(shared.sync, shared.prefix) if shared else InMemoryNonces()
+        app.state.wechat_replay = ReplayGuard(nonces, settings.wechat_max_clock_skew_s)
         yield
         await app.state.wechat.aclose()
         if shared:
@@ -42,6 +45,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.store.engine.dispose()
 
     app = FastAPI(title="杨浦知识产权全科医生", lifespan=lifespan)
+    rates = edge_rates(settings)
+    app.state.rates = rates  # the webhook charges its buckets only after the signature check
     app.dependency_overrides[get_settings] = lambda: settings
     errors.install(app)
     install_fallback_errors(app)  # a database outage or a bug: a polite answer, never a bare 500
@@ -59,5 +64,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_methods=["POST"],
             allow_headers=["Content-Type"],
         )
-    app.add_middleware(EdgeLimits, settings=settings)  # outermost: limits before anything else
+    app.add_middleware(EdgeLimits, settings=settings, rates=rates)  # outermost: limits before anything else
     return app

@@ -4,6 +4,7 @@ duplicated or out of order; a WeChat message retried at different gateways is an
 from __future__ import annotations
 
 import random
+import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -132,7 +133,7 @@ def test_simultaneous_turns_of_one_conversation_are_serialised(cluster: Cluster)
 
 
 def wechat_post(gateway: str, msg_id: int, openid: str, content: str) -> httpx.Response:
-    timestamp, nonce = "1700000000", f"n{msg_id}"
+    timestamp, nonce = str(int(time.time())), f"n{msg_id}"
     xml = (
         f"<xml><ToUserName><![CDATA[gh_ipgp]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>"
         f"<CreateTime>{timestamp}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
