@@ -5,13 +5,17 @@ Run with `uvicorn --factory service.main:create_app` or `python -m service.super
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from sqlalchemy.exc import SQLAlchemyError
 
 from service import admin, errors
+from service.conversation import recover_pending
 from service.middleware import EdgeLimits, edge_rates, install_fallback_errors, install_log_redaction
 from service.rasa_client import HttpRasaClient
 from service.routers import chat, feedback, health, web, wechat
@@ -21,6 +25,18 @@ from service.wechat.dedup_redis import RedisConnections, redis_responder
 from service.wechat.replay import InMemoryNonces, NonceMemory, RedisNonces, ReplayGuard
 from service.wechat.responder import Responder
 
+log = logging.getLogger(__name__)
+
+
+async def _recover_forever(app: FastAPI, interval_s: float) -> None:
+    """Settles turns whose record failed or whose gateway died (see service.conversation)."""
+    while interval_s > 0:
+        try:
+            await recover_pending(app.state.rasa, app.state.store, min_age_s=max(interval_s, 30.0))
+        except SQLAlchemyError as error:
+            log.warning("turn recovery failed, retrying later: %s", type(error).__name__)
+        await asyncio.sleep(interval_s)
+
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
@@ -28,7 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        rasa = HttpRasaClient(settings.rasa_url, settings.rasa_timeout_s)
+        rasa = HttpRasaClient(settings.rasa_url, settings.rasa_timeout_s, settings.rasa_token)
         app.state.rasa = rasa
         app.state.store = Store(settings.effective_database_url)
         shared = None  # scale-out: WeChat state in Redis, shared by every gateway
@@ -37,7 +53,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.wechat = redis_responder(settings, shared) if shared else Responder.from_settings(settings)
         nonces: NonceMemory = RedisNonces(shared.sync, shared.prefix) if shared else InMemoryNonces()
         app.state.wechat_replay = ReplayGuard(nonces, settings.wechat_max_clock_skew_s)
+        recovery = asyncio.create_task(_recover_forever(app, settings.recovery_interval_s))
         yield
+        recovery.cancel()
         await app.state.wechat.aclose()
         if shared:
             await shared.aclose()

@@ -35,6 +35,7 @@ class ChatResponse(BaseModel):
     sender_id: str
     replies: list[ChatReply]
     fallback: bool = False
+    turn_id: str = ""  # the server's id of this turn; feedback refers to it
 
 
 class Referral(BaseModel):

@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     action_host: str = "127.0.0.1"
     action_port: int = 5055
     rasa_timeout_s: float = 10.0
+    rasa_token: str = ""  # Rasa's --auth-token; the supervisor makes a random one when empty
+    recovery_interval_s: float = 30.0  # how often pending turns are settled from Rasa's trackers; 0: off
     var_dir: Path = Path("var")
     database_url: str = ""  # empty: SQLite file in var_dir
     secret_key: str = DEFAULT_SECRET

@@ -204,4 +204,4 @@ def test_a_message_retried_at_another_gateway_reaches_rasa_once(
         responses = [attempt.result() for attempt in attempts]
     contents = {xmltodict.parse(response.text)["xml"]["Content"] for response in responses}
     assert contents == {"第一次的答复"}
-    assert rasa.sent == [("oScale1", "专利资助怎么申请？")]
+    assert rasa.sent == [("wechat:oScale1", "专利资助怎么申请？")]

@@ -31,6 +31,7 @@ def test_text_buttons_and_custom_payloads_become_one_reply(client: TestClient, r
     response = client.post("/api/chat", json={"sender_id": "u1", "message": "质押贷款有贴息吗"})
     assert response.status_code == 200
     body = response.json()
+    assert len(body.pop("turn_id")) == 32  # the server's id of the turn, for feedback
     assert body == {
         "sender_id": "u1",
         "replies": [
@@ -43,7 +44,7 @@ def test_text_buttons_and_custom_payloads_become_one_reply(client: TestClient, r
         ],
         "fallback": False,
     }
-    assert rasa.sent == [("u1", "质押贷款有贴息吗")]
+    assert rasa.sent == [("web:u1", "质押贷款有贴息吗")]
 
 
 def test_fallback_flag_is_reported_and_logged(client: TestClient, rasa: ScriptedRasa, store: Store) -> None:
@@ -65,7 +66,7 @@ def test_referral_is_stored_but_never_sent_back(client: TestClient, rasa: Script
     assert "13800138000" not in response.text.replace('"message"', "")
     assert "张三" not in response.text
     [row] = store.referrals()
-    assert (row.name, row.phone, row.sender_id, row.status) == ("张三", "13800138000", "u3", "new")
+    assert (row.name, row.phone, row.sender_id, row.status) == ("张三", "13800138000", "web:u3", "new")
     assert [turn.message for turn in store.turns()] == ["***"]  # the turn log keeps no phone number
 
 
@@ -78,7 +79,7 @@ def test_turn_log_masks_phone_numbers(client: TestClient, rasa: ScriptedRasa, st
 
 def test_message_is_trimmed(client: TestClient, rasa: ScriptedRasa) -> None:
     client.post("/api/chat", json={"sender_id": "u4", "message": "  你好 \n"})
-    assert rasa.sent == [("u4", "你好")]
+    assert rasa.sent == [("web:u4", "你好")]
 
 
 def test_invalid_input_gets_422_in_chinese_and_reaches_nobody(client: TestClient, rasa: ScriptedRasa) -> None:

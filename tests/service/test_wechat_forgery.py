@@ -49,7 +49,7 @@ def test_a_nonce_is_bound_to_its_first_body_while_wechat_retries_still_pass(
     assert content_of(post(client, text_xml("你好", msg_id=5), **query)) == "你好"  # WeChat's retry
     swapped = post(client, text_xml("转人工", msg_id=6, openid="oVictim"), **query)
     assert swapped.status_code == 403
-    assert rasa.sent == [("oUser1", "你好")]
+    assert rasa.sent == [("wechat:oUser1", "你好")]
 
 
 def test_with_an_aes_key_configured_plaintext_is_refused(make_client: MakeClient) -> None:
@@ -74,7 +74,7 @@ def test_over_the_rate_wechat_gets_success_not_429(make_client: MakeClient) -> N
     assert content_of(post(client, text_xml("一", msg_id=1)))
     limited = post(client, text_xml("二", msg_id=2))
     assert (limited.status_code, limited.text) == (200, "success")
-    assert rasa.sent == [("oUser1", "一")]
+    assert rasa.sent == [("wechat:oUser1", "一")]
 
 
 def test_the_same_msg_id_from_another_user_gets_its_own_answer(wechat: tuple[TestClient, SlowRasa]) -> None:

@@ -164,9 +164,9 @@ def test_plaintext_text_message_gets_a_passive_reply(wechat: tuple[TestClient, S
     data = xmltodict.parse(response.text)["xml"]
     assert data["Content"] == "您好，我是杨浦知识产权全科医生。"
     assert (data["ToUserName"], data["FromUserName"]) == ("oUser1", "gh_ipgp")
-    assert rasa.sent == [("oUser1", "你好")]
+    assert rasa.sent == [("wechat:oUser1", "你好")]
     [turn] = store_of(client).turns()
-    assert (turn.sender_id, turn.channel, turn.message) == ("oUser1", "wechat", "你好")
+    assert (turn.sender_id, turn.channel, turn.message) == ("wechat:oUser1", "wechat", "你好")
 
 
 @pytest.fixture
@@ -188,7 +188,7 @@ def test_safe_mode_literal_ciphertext_is_decrypted_and_the_reply_encrypted(
     )
     reply = xmltodict.parse(plain)["xml"]
     assert (reply["Content"], reply["ToUserName"]) == ("请看资助办法。", "oUser_AES_1")
-    assert rasa.sent == [("oUser_AES_1", "专利资助怎么申请")]
+    assert rasa.sent == [("wechat:oUser_AES_1", "专利资助怎么申请")]
 
 
 def test_compatible_mode_uses_the_encrypted_part(safe_mode: tuple[TestClient, SlowRasa]) -> None:
@@ -196,7 +196,7 @@ def test_compatible_mode_uses_the_encrypted_part(safe_mode: tuple[TestClient, Sl
     compatible = ENVELOPE.replace("<Encrypt>", "<FromUserName>oPlain</FromUserName><Encrypt>")
     response = post_aes(client, compatible)
     assert response.status_code == 200 and "<Encrypt>" in response.text
-    assert rasa.sent == [("oUser_AES_1", "专利资助怎么申请")]
+    assert rasa.sent == [("wechat:oUser_AES_1", "专利资助怎么申请")]
 
 
 @pytest.mark.parametrize(
@@ -284,7 +284,11 @@ def test_buttons_become_numbered_options_answerable_by_digit(wechat: tuple[TestC
     assert first.endswith("回复数字选择：\n1. 怎么申请\n2. 去哪里办")
     content_of(post(client, text_xml("2", msg_id=12)))
     content_of(post(client, text_xml("2", msg_id=13)))  # the answer had no options: a digit is just a digit
-    assert rasa.sent == [("oUser1", "质押贷款贴息"), ("oUser1", "/find_station"), ("oUser1", "2")]
+    assert rasa.sent == [
+        ("wechat:oUser1", "质押贷款贴息"),
+        ("wechat:oUser1", "/find_station"),
+        ("wechat:oUser1", "2"),
+    ]
 
 
 def test_sources_become_a_citation_line_and_a_link(wechat: tuple[TestClient, SlowRasa]) -> None:
@@ -317,7 +321,7 @@ def test_three_retries_in_flight_make_one_rasa_call_and_one_answer(
         responses = list(pool.map(lambda _: post(client, text_xml("你好", msg_id=77)), range(3)))
     assert [content_of(response) for response in responses] == ["唯一的答复。"] * 3
     assert content_of(post(client, text_xml("你好", msg_id=77))) == "唯一的答复。"  # a late retry too
-    assert rasa.sent == [("oUser1", "你好")]
+    assert rasa.sent == [("wechat:oUser1", "你好")]
     assert len(store_of(client).turns()) == 1
     time.sleep(0.2)
     assert fake_api.sent == []
@@ -337,7 +341,7 @@ def test_slow_answer_is_sent_once_through_the_message_api(
     time.sleep(0.3)
     assert len(fake_api.sent) == 1
     assert fake_api.sent[0][1]["touser"] == "oUser1"
-    assert rasa.sent == [("oUser1", "你好")]
+    assert rasa.sent == [("wechat:oUser1", "你好")]
     assert len(fake_api.token_requests) == 1
 
 
