@@ -83,6 +83,7 @@ def _record(
         fallback=fallback,
         asked_contact=asks_contact(messages),
         referrals=convert(conversation, messages).referrals,
+        answer=redact("\n".join(str(m.get("text") or "") for m in messages if m.get("text"))),
     )
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from service.redaction import MASK
@@ -30,6 +31,10 @@ CONTACT_HIDDEN = "【联系信息，未记录】"  # what the turn log keeps of 
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+class DuplicateFeedbackError(Exception):
+    """The turn was already rated."""
 
 
 class Base(DeclarativeBase):
@@ -48,6 +53,7 @@ class TurnRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, index=True)
     turn_key: Mapped[str | None] = mapped_column(String(32), unique=True, nullable=True)
     asked_contact: Mapped[bool | None] = mapped_column(Boolean, nullable=True)  # the bot asked for contact
+    answer: Mapped[str | None] = mapped_column(Text, nullable=True)  # the bot's reply text, masked
 
 
 class PendingTurnRow(Base):
@@ -164,6 +170,7 @@ class Store:
         fallback: bool,
         asked_contact: bool,
         referrals: list[Referral],
+        answer: str = "",
     ) -> None:
         """Records a turn and its referrals in one transaction; a second call for the same turn does nothing.
 
@@ -194,6 +201,7 @@ class Store:
                     fallback=fallback,
                     turn_key=turn_key,
                     asked_contact=asked_contact,
+                    answer=answer,
                 )
             )
             session.execute(delete(PendingTurnRow).where(PendingTurnRow.turn_key == turn_key))
@@ -208,13 +216,16 @@ class Store:
     def add_feedback(
         self, sender_id: str, rating: str, question: str, answer: str, turn_key: str | None = None
     ) -> int:
-        with self._session.begin() as session:
-            row = FeedbackRow(
-                sender_id=sender_id, rating=rating, question=question, answer=answer, turn_key=turn_key
-            )
-            session.add(row)
-            session.flush()
-            return row.id
+        try:
+            with self._session.begin() as session:
+                row = FeedbackRow(
+                    sender_id=sender_id, rating=rating, question=question, answer=answer, turn_key=turn_key
+                )
+                session.add(row)
+                session.flush()
+                return row.id
+        except IntegrityError as error:
+            raise DuplicateFeedbackError(turn_key or "") from error
 
     def turn(self, turn_key: str) -> TurnRow | None:
         with Session(self.engine) as session:

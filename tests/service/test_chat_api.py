@@ -125,3 +125,18 @@ def test_an_empty_rasa_answer_is_an_apology_not_silence(client: TestClient, rasa
     response = client.post("/api/chat", json={"sender_id": "u6", "message": "你好"})
     assert response.status_code == 503
     assert response.json() == {"detail": RASA_DOWN_DETAIL}
+
+
+def test_edge_inputs_get_chinese_4xx_and_reach_nobody(client: TestClient, rasa: ScriptedRasa) -> None:
+    deep = b'{"sender_id": "u", "message": ' + b"[" * 5000 + b"]" * 5000 + b"}"
+    response = client.post("/api/chat", content=deep, headers={"content-type": "application/json"})
+    assert (response.status_code, response.json()["detail"]) == (400, "请求格式不正确")
+    for sender in ("u:", "a\x00b", "a\nb", "用户"):
+        refused = client.post("/api/chat", json={"sender_id": sender, "message": "你好"})
+        assert refused.status_code == 422 and "只能包含字母" in refused.json()["detail"], sender
+    invisible = client.post("/api/chat", json={"sender_id": "u", "message": "\u200b\u200d\ufeff"})
+    assert invisible.status_code == 422 and "不能为空" in invisible.json()["detail"]
+    login = client.post("/admin/api/login", content=b"{oops", headers={"content-type": "application/json"})
+    assert login.status_code in (400, 422) and not login.json()["detail"].isascii()
+    assert client.get("/no-such-page").json() == {"detail": "找不到该地址"}
+    assert rasa.sent == []
