@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     action_port: int = 5055
     rasa_timeout_s: float = 10.0
     rasa_token: str = ""  # Rasa's --auth-token; the supervisor makes a random one when empty
+    retention_days: int = 180  # turns, feedback, referrals and Rasa trackers older than this are purged
     recovery_interval_s: float = 30.0  # how often pending turns are settled from Rasa's trackers; 0: off
     var_dir: Path = Path("var")
     database_url: str = ""  # empty: SQLite file in var_dir
@@ -78,6 +79,11 @@ class Settings(BaseSettings):
     @property
     def action_url(self) -> str:
         return f"http://{self.action_host}:{self.action_port}"
+
+    @property
+    def tracker_db(self) -> Path:
+        """Rasa's SQLite tracker store (the single-machine setup; scale-out uses PostgreSQL)."""
+        return self.var_dir / "rasa-tracker.db"
 
     @property
     def chat_page_url(self) -> str:

@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+from alembic.migration import MigrationContext
+from alembic.operations import Operations
 from sqlalchemy import (
     Boolean,
+    Column,
     DateTime,
     Integer,
     String,
@@ -16,7 +19,6 @@ from sqlalchemy import (
     event,
     inspect,
     select,
-    text,
     update,
 )
 from sqlalchemy.engine import Engine
@@ -105,14 +107,14 @@ def _add_missing_columns(engine: Engine) -> None:
     """Tables made by an older version get the nullable columns added since (create_all only adds tables)."""
     inspector = inspect(engine)
     with engine.begin() as connection:
+        operations = Operations(MigrationContext.configure(connection))
         for table in Base.metadata.sorted_tables:
             if not inspector.has_table(table.name):
                 continue
             present = {column["name"] for column in inspector.get_columns(table.name)}
             for column in table.columns:
                 if column.name not in present and column.nullable:
-                    kind = column.type.compile(engine.dialect)
-                    connection.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
+                    operations.add_column(table.name, Column(column.name, column.type, nullable=True))
 
 
 def _sqlite_wal(connection: object, _record: object) -> None:
