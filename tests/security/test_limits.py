@@ -95,8 +95,8 @@ def test_chat_limits_do_not_touch_other_routes(make_client: MakeClient) -> None:
     assert chat(client, "alice").status_code == 200
     assert chat(client, "alice").status_code == 429
     assert client.get("/healthz").status_code in (200, 503)
-    feedback = {"sender_id": "alice", "rating": "up"}
-    assert [client.post("/api/feedback", json=feedback).status_code for _ in range(3)] == [201] * 3
+    feedback = {"sender_id": "alice", "rating": "up", "turn_id": "0" * 32}  # an unknown turn: 404, not 429
+    assert [client.post("/api/feedback", json=feedback).status_code for _ in range(3)] == [404] * 3
 
 
 def test_oversized_posts_are_refused_with_413_before_the_app_reads_them(make_client: MakeClient) -> None:
