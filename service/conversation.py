@@ -1,30 +1,144 @@
-"""One user turn through Rasa, shared by every channel: send, convert, store."""
+"""One user turn through Rasa, shared by every channel: record the intent, send, convert, store.
+
+A turn is written as pending before Rasa is asked and recorded (turn log and referrals, one
+transaction) after it answered. If that last write fails or the gateway dies in between, the pending
+row stays and `recover_pending` later reads Rasa's answer back from its tracker: a referral Rasa has
+confirmed to the user is stored exactly once (its key is the turn's).
+"""
 
 from __future__ import annotations
 
+import logging
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
-from service.chat import Conversion, convert
+from service.chat import convert
 from service.rasa_client import RasaClient, RasaUnavailableError
 from service.redaction import redact
 from service.schemas import ChatResponse
-from service.store import Store
+from service.store import PendingTurnRow, Store
+
+log = logging.getLogger(__name__)
+CHANNELS = ("web", "wechat")
+
+
+def conversation_id(channel: str, sender_id: str) -> str:
+    """The id Rasa and the store know a sender by: channels live in separate namespaces.
+
+    A website visitor who types a WeChat openid as sender_id reaches "web:<openid>", never the WeChat
+    user's conversation.
+    """
+    if channel not in CHANNELS:
+        raise ValueError(f"unknown channel {channel!r}")
+    return f"{channel}:{sender_id}"
 
 
 async def handle_turn(
     rasa: RasaClient, store: Store, *, sender_id: str, message: str, channel: str
 ) -> ChatResponse:
-    """Raises RasaUnavailableError when Rasa cannot answer; channels decide how to apologise."""
-    messages = await rasa.send(sender_id, message)
-    if not messages:  # Rasa answers [] when its action server or lock store failed mid-turn
-        raise RasaUnavailableError("Rasa returned no messages")
+    """Raises RasaUnavailableError when Rasa cannot answer; channels decide how to apologise.
+
+    A database that refuses the pending row fails the turn before Rasa is asked (nothing to lose).
+    """
+    conversation = conversation_id(channel, sender_id)
+    turn_key = uuid.uuid4().hex
+    await run_in_threadpool(store.begin_turn, turn_key, conversation, channel, message)
+    try:
+        messages = await rasa.send(conversation, message)
+        if not messages:  # Rasa answers [] when its action server or lock store failed mid-turn
+            raise RasaUnavailableError("Rasa returned no messages")
+    except RasaUnavailableError:
+        await run_in_threadpool(store.abandon_turn, turn_key)
+        raise
     conversion = convert(sender_id, messages)
-    await run_in_threadpool(_persist, store, sender_id, message, channel, conversion)
-    return conversion.response
+    try:
+        await run_in_threadpool(
+            _record, store, turn_key, conversation, channel, message, messages, conversion.response.fallback
+        )
+    except SQLAlchemyError as error:
+        # The pending row and Rasa's tracker both hold this turn; recovery records it later.
+        log.warning("turn %s not recorded yet, left for recovery: %s", turn_key, type(error).__name__)
+    return conversion.response.model_copy(update={"turn_id": turn_key})
 
 
-def _persist(store: Store, sender_id: str, message: str, channel: str, conversion: Conversion) -> None:
-    for referral in conversion.referrals:
-        store.add_referral(sender_id, referral)
+def _record(
+    store: Store,
+    turn_key: str,
+    conversation: str,
+    channel: str,
+    message: str,
+    messages: list[dict[str, Any]],
+    fallback: bool,
+) -> None:
     # The turn log is for staff review of questions: contact details stay only in consented referrals.
-    store.log_turn(sender_id, channel, redact(message), conversion.response.fallback)
+    store.finish_turn(
+        turn_key,
+        conversation,
+        channel,
+        redact(message),
+        fallback=fallback,
+        asked_contact=asks_contact(messages),
+        referrals=convert(conversation, messages).referrals,
+        answer=redact("\n".join(str(m.get("text") or "") for m in messages if m.get("text"))),
+    )
+
+
+def asks_contact(messages: list[dict[str, Any]]) -> bool:
+    """True when the bot's reply asks for a name, company or phone (the form's `contact_step` marker)."""
+    return any(isinstance(m.get("custom"), dict) and m["custom"].get("contact_step") for m in messages)
+
+
+async def recover_pending(rasa: RasaClient, store: Store, *, min_age_s: float = 60.0) -> int:
+    """Records pending turns older than min_age_s from Rasa's tracker; returns how many were settled."""
+    cutoff = datetime.now(UTC) - timedelta(seconds=min_age_s)
+    settled = 0
+    for pending in await run_in_threadpool(store.pending_turns, cutoff):
+        try:
+            events = await rasa.tracker_events(pending.sender_id)
+        except RasaUnavailableError as error:
+            log.warning("recovery postponed, Rasa unavailable: %s", error)
+            return settled
+        messages = bot_messages_after(events, pending.message)
+        if messages is None:  # Rasa never saw the message: nothing was confirmed to the user
+            await run_in_threadpool(store.abandon_turn, pending.turn_key)
+        else:
+            await run_in_threadpool(_record_recovered, store, pending, messages)
+        settled += 1
+    return settled
+
+
+def _record_recovered(store: Store, pending: PendingTurnRow, messages: list[dict[str, Any]]) -> None:
+    conversion = convert(pending.sender_id, messages)
+    _record(
+        store,
+        pending.turn_key,
+        pending.sender_id,
+        pending.channel,
+        pending.message,
+        messages,
+        conversion.response.fallback,
+    )
+
+
+def bot_messages_after(events: list[dict[str, Any]], text: str) -> list[dict[str, Any]] | None:
+    """Rasa's REST-shaped messages answering the last user event with `text`; None when there is none."""
+    last = None
+    for index, event in enumerate(events):
+        if event.get("event") == "user" and event.get("text") == text:
+            last = index
+    if last is None:
+        return None
+    messages: list[dict[str, Any]] = []
+    for event in events[last + 1 :]:
+        if event.get("event") == "user":
+            break
+        if event.get("event") == "bot":
+            data = event.get("data") or {}
+            messages.append(
+                {"text": event.get("text"), "buttons": data.get("buttons"), "custom": data.get("custom")}
+            )
+    return messages

@@ -7,6 +7,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service.chat import BadRasaMessageError
 from service.rasa_client import RasaUnavailableError
@@ -34,6 +35,10 @@ def _describe(error: dict[str, object]) -> str:
         return f"{field}过长（最多{context.get('max_length')}个字符）"
     if kind == "string_type":
         return f"{field}必须是字符串"
+    if kind == "string_pattern_mismatch":
+        return (
+            f"{field}只能包含字母、数字、“-”和“_”" if location[-1:] == ["sender_id"] else f"{field}格式不正确"
+        )
     if kind == "extra_forbidden":
         return f"不支持的字段：{field}"
     if kind == "value_error":
@@ -49,6 +54,33 @@ async def validation_error(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(status_code=422, content={"detail": "；".join(messages) or "请求格式不正确"})
 
 
+# Framework errors (body parsing, unknown routes) carry English details; users read Chinese.
+STATUS_DETAILS = {
+    400: "请求格式不正确",
+    401: "需要登录",
+    403: "没有权限",
+    404: "找不到该地址",
+    405: "不支持该请求方法",
+    413: "请求内容过大",
+    415: "不支持的内容类型",
+}
+TOO_DEEP = "请求体嵌套层次过深"
+
+
+async def http_error(_: Request, exc: Exception) -> JSONResponse:
+    status = exc.status_code if isinstance(exc, StarletteHTTPException) else 500
+    detail = exc.detail if isinstance(exc, StarletteHTTPException) else None
+    headers = getattr(exc, "headers", None)
+    if not isinstance(detail, str) or detail.isascii():  # Chinese details are ours: kept as they are
+        detail = STATUS_DETAILS.get(status, "请求无法处理")
+    return JSONResponse(status_code=status, content={"detail": detail}, headers=headers)
+
+
+async def too_deep(_: Request, exc: Exception) -> JSONResponse:
+    log.warning("request refused: %s", type(exc).__name__)
+    return JSONResponse(status_code=422, content={"detail": TOO_DEEP})
+
+
 async def rasa_unavailable(_: Request, exc: Exception) -> JSONResponse:
     log.warning("Rasa unavailable: %s", exc)
     return JSONResponse(status_code=503, content={"detail": RASA_DOWN_DETAIL})
@@ -61,5 +93,7 @@ async def bad_rasa_message(_: Request, exc: Exception) -> JSONResponse:
 
 def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(RecursionError, too_deep)  # JSON nested thousands deep
     app.add_exception_handler(RasaUnavailableError, rasa_unavailable)
     app.add_exception_handler(BadRasaMessageError, bad_rasa_message)

@@ -5,20 +5,37 @@ Run with `uvicorn --factory service.main:create_app` or `python -m service.super
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from sqlalchemy.exc import SQLAlchemyError
 
 from service import admin, errors
-from service.middleware import EdgeLimits, install_fallback_errors, install_log_redaction
+from service.conversation import recover_pending
+from service.middleware import EdgeLimits, edge_rates, install_fallback_errors, install_log_redaction
 from service.rasa_client import HttpRasaClient
 from service.routers import chat, feedback, health, web, wechat
 from service.settings import Settings, get_settings
 from service.store import Store
 from service.wechat.dedup_redis import RedisConnections, redis_responder
+from service.wechat.replay import InMemoryNonces, NonceMemory, RedisNonces, ReplayGuard
 from service.wechat.responder import Responder
+
+log = logging.getLogger(__name__)
+
+
+async def _recover_forever(app: FastAPI, interval_s: float) -> None:
+    """Settles turns whose record failed or whose gateway died (see service.conversation)."""
+    while interval_s > 0:
+        try:
+            await recover_pending(app.state.rasa, app.state.store, min_age_s=max(interval_s, 30.0))
+        except SQLAlchemyError as error:
+            log.warning("turn recovery failed, retrying later: %s", type(error).__name__)
+        await asyncio.sleep(interval_s)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -27,14 +44,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        rasa = HttpRasaClient(settings.rasa_url, settings.rasa_timeout_s)
+        rasa = HttpRasaClient(settings.rasa_url, settings.rasa_timeout_s, settings.rasa_token)
         app.state.rasa = rasa
         app.state.store = Store(settings.effective_database_url)
         shared = None  # scale-out: WeChat state in Redis, shared by every gateway
         if settings.redis_url:
             shared = RedisConnections.from_url(settings.redis_url, settings.redis_prefix)
         app.state.wechat = redis_responder(settings, shared) if shared else Responder.from_settings(settings)
+        nonces: NonceMemory = RedisNonces(shared.sync, shared.prefix) if shared else InMemoryNonces()
+        app.state.wechat_replay = ReplayGuard(nonces, settings.wechat_max_clock_skew_s)
+        recovery = asyncio.create_task(_recover_forever(app, settings.recovery_interval_s))
         yield
+        recovery.cancel()
         await app.state.wechat.aclose()
         if shared:
             await shared.aclose()
@@ -42,6 +63,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.store.engine.dispose()
 
     app = FastAPI(title="杨浦知识产权全科医生", lifespan=lifespan)
+    rates = edge_rates(settings)
+    app.state.rates = rates  # the webhook charges its buckets only after the signature check
     app.dependency_overrides[get_settings] = lambda: settings
     errors.install(app)
     install_fallback_errors(app)  # a database outage or a bug: a polite answer, never a bare 500
@@ -59,5 +82,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_methods=["POST"],
             allow_headers=["Content-Type"],
         )
-    app.add_middleware(EdgeLimits, settings=settings)  # outermost: limits before anything else
+    app.add_middleware(EdgeLimits, settings=settings, rates=rates)  # outermost: limits before anything else
     return app

@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
-import re
-import time
-from collections.abc import Callable
 from typing import Any
-from urllib.parse import parse_qs
 
 from fastapi import FastAPI, Request
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.ratelimit import RateLimiter
+from service.ratelimit import EdgeRates, allow_all
 from service.redaction import redact
 from service.settings import Settings
 from service.wechat.errors import BAD_MESSAGE_DETAIL
@@ -26,30 +22,46 @@ STORAGE_DOWN = "抱歉，系统暂时繁忙，请稍后再试，或致电12345�
 UNEXPECTED = "抱歉，系统内部出现问题，请稍后再试。"
 LIMITED_METHODS = frozenset({"POST", "PUT", "PATCH"})
 log = logging.getLogger(__name__)
-_FROM_USER = re.compile(rb"<FromUserName>\s*(?:<!\[CDATA\[)?([A-Za-z0-9_-]{1,64})")
 
 
 class BodyTooLargeError(Exception):
     """The request body is over its path's limit (413)."""
 
 
+UPLOAD_PATH = "/admin/api/documents/upload"
+LOGIN_PATH = "/admin/api/login"
+
+
+def edge_rates(settings: Settings) -> EdgeRates:
+    return EdgeRates.from_rates(
+        {
+            "sender": (settings.rate_sender_per_s, settings.rate_sender_burst),
+            "chat_ip": (settings.rate_ip_per_s, settings.rate_ip_burst),
+            "wechat_ip": (settings.rate_wechat_ip_per_s, settings.rate_wechat_ip_burst),
+            "feedback": (settings.rate_feedback_per_s, settings.rate_feedback_burst),
+            "login": (settings.rate_login_per_s, settings.rate_login_burst),
+        }
+    )
+
+
 class EdgeLimits:
     """Pure ASGI middleware: reads each limited body once (bounded), checks limits, replays it to the app.
 
-    Rate limits apply to /api/chat (per sender_id and per client IP) and /wechat (per openid and per
-    IP, with a higher IP limit since every user arrives from WeChat's servers). Limits are per gateway
-    process: with N gateways behind a balancer a client gets up to N times the configured rate.
-    The client IP is what uvicorn reports (it honours X-Forwarded-For only from --forwarded-allow-ips).
+    Rate limits here apply to /api/chat (per sender_id and per client IP), /api/feedback and the staff
+    login (per client IP). /wechat is only size-limited here: its buckets are charged by the router
+    after the signature has been checked, so forged requests cannot spend a real user's bucket.
+    Limits are per gateway process: with N gateways behind a balancer a client gets up to N times the
+    configured rate. The client IP is what uvicorn reports (X-Forwarded-For only from
+    --forwarded-allow-ips).
     """
 
-    def __init__(self, app: ASGIApp, settings: Settings, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, app: ASGIApp, settings: Settings, rates: EdgeRates) -> None:
         self.app = app
         self.max_body = settings.max_body_bytes
         self.max_admin_body = settings.max_admin_body_bytes
+        self.max_upload_body = settings.max_upload_body_bytes
         self.max_wechat_body = settings.wechat_max_body_bytes
-        self.sender = _limiter(settings.rate_sender_per_s, settings.rate_sender_burst, clock)
-        self.chat_ip = _limiter(settings.rate_ip_per_s, settings.rate_ip_burst, clock)
-        self.wechat_ip = _limiter(settings.rate_wechat_ip_per_s, settings.rate_wechat_ip_burst, clock)
+        self.rates = rates
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in LIMITED_METHODS:
@@ -69,6 +81,10 @@ class EdgeLimits:
         await self.app(scope, _replay(body, receive), send)
 
     def _body_limit(self, path: str) -> int:
+        if path == UPLOAD_PATH:
+            return self.max_upload_body
+        if path == LOGIN_PATH:
+            return self.max_body
         if path == "/admin" or path.startswith("/admin/"):
             return self.max_admin_body
         if path == "/wechat":
@@ -76,20 +92,24 @@ class EdgeLimits:
         return self.max_body
 
     def _allowed(self, scope: Scope, path: str, body: bytes) -> bool:
-        client = scope.get("client")
-        ip = client[0] if client else "unknown"
+        ip = client_ip(scope)
         if path == "/api/chat":
-            checks = [(self.chat_ip, f"ip:{ip}"), (self.sender, f"web:{_chat_sender(body)}")]
-        elif path == "/wechat":
-            checks = [(self.wechat_ip, f"ip:{ip}"), (self.sender, f"wechat:{_wechat_sender(scope, body)}")]
+            checks = [(self.rates.chat_ip, f"ip:{ip}")]
+            sender = _chat_sender(body)
+            if sender:
+                checks.append((self.rates.sender, f"web:{sender}"))
+        elif path == "/api/feedback":
+            checks = [(self.rates.feedback, f"ip:{ip}")]
+        elif path == LOGIN_PATH:
+            checks = [(self.rates.login, f"ip:{ip}")]
         else:
             return True
-        # Every bucket is charged (no short-circuit), so a refused request still costs its sender.
-        return all([limiter.allow(key) for limiter, key in checks if limiter is not None and key[-1] != ":"])
+        return allow_all(checks)
 
 
-def _limiter(rate_per_s: float, burst: int, clock: Callable[[], float]) -> RateLimiter | None:
-    return RateLimiter(rate_per_s, burst, clock=clock) if rate_per_s > 0 else None
+def client_ip(scope: Scope) -> str:
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
 
 
 def _too_large(path: str, limit: int) -> JSONResponse:
@@ -130,23 +150,13 @@ def _replay(body: bytes, receive: Receive) -> Receive:
 
 
 def _chat_sender(body: bytes) -> str:
-    """sender_id of a chat request; "" when the body is not the expected JSON (the app answers 422)."""
+    """sender_id of a chat request; "" when the body is not the expected JSON (the app answers 4xx)."""
     try:
         data = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return ""
     sender = data.get("sender_id") if isinstance(data, dict) else None
     return sender[:64] if isinstance(sender, str) else ""
-
-
-def _wechat_sender(scope: Scope, body: bytes) -> str:
-    """The openid WeChat puts in the query (every mode), else FromUserName of a plaintext body."""
-    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-    openid = query.get("openid", [""])[0]
-    if openid:
-        return openid[:64]
-    found = _FROM_USER.search(body[:4096])
-    return found.group(1).decode() if found else ""
 
 
 # ---- Last-resort answers: a database that is down or a bug never shows as a bare 500 ------------------
@@ -178,6 +188,16 @@ def _redact_value(value: Any) -> Any:
     return redact(value if isinstance(value, str) else str(value))
 
 
+def _strip_query(record: logging.LogRecord) -> None:
+    """uvicorn's access line is (client, method, path?query, version, status): keep only the path.
+
+    Query strings carry WeChat's signature, timestamp and nonce, and could carry anything a client adds.
+    """
+    if isinstance(record.args, tuple) and len(record.args) >= 3 and isinstance(record.args[2], str):
+        path = record.args[2].split("?", 1)[0]
+        record.args = (*record.args[:2], path, *record.args[3:])
+
+
 def install_log_redaction() -> None:
     """Redact every log record of this process when it is created, whatever handlers are configured later.
 
@@ -190,6 +210,8 @@ def install_log_redaction() -> None:
 
     def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record = previous(*args, **kwargs)
+        if record.name == "uvicorn.access":
+            _strip_query(record)
         if isinstance(record.msg, str):
             record.msg = redact(record.msg)
         if isinstance(record.args, tuple):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any, Protocol
+from urllib.parse import quote
 
 import httpx
 
@@ -14,14 +15,20 @@ class RasaUnavailableError(Exception):
 class RasaClient(Protocol):
     async def send(self, sender_id: str, message: str) -> list[dict[str, Any]]: ...
 
+    async def tracker_events(self, sender_id: str) -> list[dict[str, Any]]: ...
+
     async def healthy(self) -> bool: ...
 
 
 class HttpRasaClient:
-    """Sends one user message to `/webhooks/rest/webhook` and returns Rasa's bot messages."""
+    """Sends one user message to `/webhooks/rest/webhook` and returns Rasa's bot messages.
 
-    def __init__(self, base_url: str, timeout_s: float) -> None:
+    `token` is Rasa's `--auth-token`: its HTTP API (trackers) refuses requests without it.
+    """
+
+    def __init__(self, base_url: str, timeout_s: float, token: str = "") -> None:
         self._client = httpx.AsyncClient(base_url=base_url, timeout=timeout_s)
+        self._token = token
 
     async def send(self, sender_id: str, message: str) -> list[dict[str, Any]]:
         try:
@@ -35,6 +42,22 @@ class HttpRasaClient:
         if not isinstance(data, list):
             raise RasaUnavailableError(f"unexpected Rasa response: {type(data).__name__}")
         return data
+
+    async def tracker_events(self, sender_id: str) -> list[dict[str, Any]]:
+        """Every event of one conversation (the recovery of turns the gateway did not record)."""
+        params = {"include_events": "ALL", **({"token": self._token} if self._token else {})}
+        try:
+            response = await self._client.get(
+                f"/conversations/{quote(sender_id, safe='')}/tracker", params=params
+            )
+            response.raise_for_status()
+            data = response.json()
+        except (httpx.HTTPError, ValueError) as error:
+            raise RasaUnavailableError(f"Rasa tracker request failed: {type(error).__name__}") from error
+        events = data.get("events") if isinstance(data, dict) else None
+        if not isinstance(events, list):
+            raise RasaUnavailableError("unexpected Rasa tracker response")
+        return [event for event in events if isinstance(event, dict)]
 
     async def healthy(self) -> bool:
         return await probe(self._client, "/")

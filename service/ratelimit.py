@@ -44,3 +44,32 @@ class RateLimiter:
         while len(self._buckets) > self.max_keys:
             self._buckets.popitem(last=False)
         return allowed
+
+
+@dataclass
+class EdgeRates:
+    """The gateway's buckets, shared by the edge middleware and the routers that count after a check.
+
+    A limiter is None when its rate is 0 (off).
+    """
+
+    sender: RateLimiter | None  # /api/chat sender_id and verified WeChat openids
+    chat_ip: RateLimiter | None
+    wechat_ip: RateLimiter | None
+    feedback: RateLimiter | None  # /api/feedback per client IP
+    login: RateLimiter | None  # /admin/api/login per client IP
+
+    @classmethod
+    def from_rates(
+        cls, rates: dict[str, tuple[float, int]], clock: Callable[[], float] = time.monotonic
+    ) -> EdgeRates:
+        def make(name: str) -> RateLimiter | None:
+            rate, burst = rates[name]
+            return RateLimiter(rate, burst, clock=clock) if rate > 0 else None
+
+        return cls(**{name: make(name) for name in ("sender", "chat_ip", "wechat_ip", "feedback", "login")})
+
+
+def allow_all(checks: list[tuple[RateLimiter | None, str]]) -> bool:
+    """True when every bucket allows; all are charged (no short-circuit): a refusal still costs each key."""
+    return all([limiter.allow(key) for limiter, key in checks if limiter is not None])

@@ -4,18 +4,25 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+# Sender ids are opaque tokens the widget makes: letters, digits, "-" and "_" (no ":", NUL or newline).
+SENDER_PATTERN = r"^[A-Za-z0-9_-]+$"
+# Characters that show nothing: zero-width spaces and joiners, word joiner, BOM, soft hyphen.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"), None)
+
 
 class ChatRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    sender_id: str = Field(min_length=1, max_length=64)
+    sender_id: str = Field(min_length=1, max_length=64, pattern=SENDER_PATTERN)
     message: str = Field(min_length=1, max_length=1000)
 
     @field_validator("message")
     @classmethod
     def _not_blank(cls, value: str) -> str:
-        if not value.strip():
+        if not value.translate(_INVISIBLE).strip():
             raise ValueError("消息不能为空")
+        if any(ord(char) < 32 and char not in "\n\t" for char in value):
+            raise ValueError("消息含有不支持的控制字符")
         return value.strip()
 
 
@@ -36,6 +43,7 @@ class ChatResponse(BaseModel):
     sender_id: str
     replies: list[ChatReply]
     fallback: bool = False
+    turn_id: str = ""  # the server's id of this turn; feedback refers to it
 
 
 class Referral(BaseModel):

@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     action_host: str = "127.0.0.1"
     action_port: int = 5055
     rasa_timeout_s: float = 10.0
+    rasa_token: str = ""  # Rasa's --auth-token; the supervisor makes a random one when empty
+    retention_days: int = 180  # turns, feedback, referrals and Rasa trackers older than this are purged
+    recovery_interval_s: float = 30.0  # how often pending turns are settled from Rasa's trackers; 0: off
     var_dir: Path = Path("var")
     database_url: str = ""  # empty: SQLite file in var_dir
     secret_key: str = DEFAULT_SECRET
@@ -40,6 +43,7 @@ class Settings(BaseSettings):
     wechat_api_base_url: str = "https://api.weixin.qq.com"
     wechat_reply_deadline_s: float = 3.5  # WeChat waits 5 s; queueing before the handler adds to this
     wechat_max_body_bytes: int = 65536
+    wechat_max_clock_skew_s: float = 300.0  # signed timestamps further off are refused (replays)
     wechat_dedup_ttl_s: float = 300.0  # how long a MsgId is remembered (WeChat retries within ~15 s)
     wechat_option_ttl_s: float = 600.0  # how long numbered options stay answerable by a digit
 
@@ -50,8 +54,13 @@ class Settings(BaseSettings):
     rate_ip_burst: int = 60
     rate_wechat_ip_per_s: float = 200.0  # /wechat per IP: every user arrives from WeChat's few servers
     rate_wechat_ip_burst: int = 400
-    max_body_bytes: int = 65536  # any POST/PUT/PATCH outside /admin
-    max_admin_body_bytes: int = 6 * 1024 * 1024  # admin uploads: a 5 MB file plus multipart overhead
+    rate_feedback_per_s: float = 0.5  # /api/feedback per client IP
+    rate_feedback_burst: int = 20
+    rate_login_per_s: float = 0.2  # /admin/api/login per client IP (the backoff per name is separate)
+    rate_login_burst: int = 10
+    max_body_bytes: int = 65536  # public POSTs and the staff login
+    max_admin_body_bytes: int = 1024 * 1024  # other admin JSON (knowledge entries)
+    max_upload_body_bytes: int = 6 * 1024 * 1024  # the document upload: a 5 MB file plus multipart overhead
 
     # Scale-out (README "Scale-out"): Rasa replicas share a PostgreSQL tracker store and a Redis lock store.
     scale_out: bool = False  # the supervisor starts Rasa with endpoints.scale.yml
@@ -70,6 +79,11 @@ class Settings(BaseSettings):
     @property
     def action_url(self) -> str:
         return f"http://{self.action_host}:{self.action_port}"
+
+    @property
+    def tracker_db(self) -> Path:
+        """Rasa's SQLite tracker store (the single-machine setup; scale-out uses PostgreSQL)."""
+        return self.var_dir / "rasa-tracker.db"
 
     @property
     def chat_page_url(self) -> str:

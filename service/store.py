@@ -1,19 +1,42 @@
-"""Gateway storage (SQLAlchemy): chat turns, referrals and answer feedback."""
+"""Gateway storage (SQLAlchemy): chat turns, referrals, answer feedback and turns still in progress."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Boolean, DateTime, Integer, String, Text, create_engine, event, select
+from alembic.migration import MigrationContext
+from alembic.operations import Operations
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Integer,
+    String,
+    Text,
+    create_engine,
+    delete,
+    event,
+    inspect,
+    select,
+    update,
+)
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
+from service.redaction import MASK
 from service.schemas import Referral
+
+CONTACT_HIDDEN = "【联系信息，未记录】"  # what the turn log keeps of an answer to a contact question
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+class DuplicateFeedbackError(Exception):
+    """The turn was already rated."""
 
 
 class Base(DeclarativeBase):
@@ -25,10 +48,28 @@ class TurnRow(Base):
 
     __tablename__ = "turns"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    sender_id: Mapped[str] = mapped_column(String(64), index=True)
+    sender_id: Mapped[str] = mapped_column(String(80), index=True)
     channel: Mapped[str] = mapped_column(String(16))
     message: Mapped[str] = mapped_column(Text)
     fallback: Mapped[bool] = mapped_column(Boolean, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, index=True)
+    turn_key: Mapped[str | None] = mapped_column(String(32), unique=True, nullable=True)
+    asked_contact: Mapped[bool | None] = mapped_column(Boolean, nullable=True)  # the bot asked for contact
+    answer: Mapped[str | None] = mapped_column(Text, nullable=True)  # the bot's reply text, masked
+
+
+class PendingTurnRow(Base):
+    """A turn sent to Rasa but not yet recorded: written before Rasa is asked, deleted when recorded.
+
+    If the gateway dies (or the database refuses the final write) between Rasa's answer and the record,
+    recovery reads the answer back from Rasa's tracker, so a referral Rasa confirmed is never lost.
+    """
+
+    __tablename__ = "pending_turns"
+    turn_key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    sender_id: Mapped[str] = mapped_column(String(80), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    message: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, index=True)
 
 
@@ -37,7 +78,7 @@ class ReferralRow(Base):
 
     __tablename__ = "referrals"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    sender_id: Mapped[str] = mapped_column(String(64))
+    sender_id: Mapped[str] = mapped_column(String(80), index=True)
     name: Mapped[str] = mapped_column(String(64))
     company: Mapped[str] = mapped_column(String(128))
     phone: Mapped[str] = mapped_column(String(32))
@@ -45,7 +86,8 @@ class ReferralRow(Base):
     station_type: Mapped[str] = mapped_column(String(32), default="")
     question: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(16), default="new")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, index=True)
+    turn_key: Mapped[str | None] = mapped_column(String(40), unique=True, nullable=True)  # idempotent retries
 
 
 class FeedbackRow(Base):
@@ -53,11 +95,26 @@ class FeedbackRow(Base):
 
     __tablename__ = "feedback"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    sender_id: Mapped[str] = mapped_column(String(64))
+    sender_id: Mapped[str] = mapped_column(String(80), index=True)
     rating: Mapped[str] = mapped_column(String(8))  # up / down
     question: Mapped[str] = mapped_column(Text, default="")
     answer: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, index=True)
+    turn_key: Mapped[str | None] = mapped_column(String(32), unique=True, nullable=True)  # one per turn
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    """Tables made by an older version get the nullable columns added since (create_all only adds tables)."""
+    inspector = inspect(engine)
+    with engine.begin() as connection:
+        operations = Operations(MigrationContext.configure(connection))
+        for table in Base.metadata.sorted_tables:
+            if not inspector.has_table(table.name):
+                continue
+            present = {column["name"] for column in inspector.get_columns(table.name)}
+            for column in table.columns:
+                if column.name not in present and column.nullable:
+                    operations.add_column(table.name, Column(column.name, column.type, nullable=True))
 
 
 def _sqlite_wal(connection: object, _record: object) -> None:
@@ -75,15 +132,81 @@ class Store:
     def __init__(self, url: str) -> None:
         if url.startswith("sqlite:///"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        self.engine: Engine = create_engine(url, pool_pre_ping=True)
+        # hide_parameters: a failed statement's log line and exception never carry names or phone numbers.
+        self.engine: Engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_wal)
+        _add_missing_columns(self.engine)
         Base.metadata.create_all(self.engine)
         self._session = sessionmaker(self.engine, expire_on_commit=False)
 
     def log_turn(self, sender_id: str, channel: str, message: str, fallback: bool) -> None:
         with self._session.begin() as session:
             session.add(TurnRow(sender_id=sender_id, channel=channel, message=message, fallback=fallback))
+
+    def begin_turn(self, turn_key: str, sender_id: str, channel: str, message: str) -> None:
+        with self._session.begin() as session:
+            session.add(
+                PendingTurnRow(turn_key=turn_key, sender_id=sender_id, channel=channel, message=message)
+            )
+
+    def abandon_turn(self, turn_key: str) -> None:
+        """Rasa did not answer: nothing to recover."""
+        with self._session.begin() as session:
+            session.execute(delete(PendingTurnRow).where(PendingTurnRow.turn_key == turn_key))
+
+    def pending_turns(self, older_than: datetime | None = None) -> list[PendingTurnRow]:
+        with Session(self.engine) as session:
+            query = select(PendingTurnRow).order_by(PendingTurnRow.created_at)
+            if older_than is not None:
+                query = query.where(PendingTurnRow.created_at < older_than)
+            return list(session.scalars(query))
+
+    def finish_turn(
+        self,
+        turn_key: str,
+        sender_id: str,
+        channel: str,
+        message: str,
+        *,
+        fallback: bool,
+        asked_contact: bool,
+        referrals: list[Referral],
+        answer: str = "",
+    ) -> None:
+        """Records a turn and its referrals in one transaction; a second call for the same turn does nothing.
+
+        `message` should already be masked (phone numbers); it is replaced entirely when the bot's previous
+        reply asked for contact details, and names/companies of a referral are scrubbed from earlier turns.
+        """
+        with self._session.begin() as session:
+            if session.scalar(select(TurnRow.id).where(TurnRow.turn_key == turn_key)) is not None:
+                session.execute(delete(PendingTurnRow).where(PendingTurnRow.turn_key == turn_key))
+                return
+            previous = session.scalars(
+                select(TurnRow).where(TurnRow.sender_id == sender_id).order_by(TurnRow.id.desc()).limit(1)
+            ).first()
+            if previous is not None and previous.asked_contact:
+                message = CONTACT_HIDDEN
+            for number, referral in enumerate(referrals):
+                row = ReferralRow(
+                    sender_id=sender_id, turn_key=f"{turn_key}:{number}", **referral.model_dump()
+                )
+                session.add(row)
+                _scrub(session, sender_id, [referral.name, referral.company])
+                message = _without(message, [referral.name, referral.company])
+            session.add(
+                TurnRow(
+                    sender_id=sender_id,
+                    channel=channel,
+                    message=message,
+                    fallback=fallback,
+                    turn_key=turn_key,
+                    asked_contact=asked_contact,
+                    answer=answer,
+                )
+            )
+            session.execute(delete(PendingTurnRow).where(PendingTurnRow.turn_key == turn_key))
 
     def add_referral(self, sender_id: str, referral: Referral) -> int:
         with self._session.begin() as session:
@@ -92,12 +215,23 @@ class Store:
             session.flush()
             return row.id
 
-    def add_feedback(self, sender_id: str, rating: str, question: str, answer: str) -> int:
-        with self._session.begin() as session:
-            row = FeedbackRow(sender_id=sender_id, rating=rating, question=question, answer=answer)
-            session.add(row)
-            session.flush()
-            return row.id
+    def add_feedback(
+        self, sender_id: str, rating: str, question: str, answer: str, turn_key: str | None = None
+    ) -> int:
+        try:
+            with self._session.begin() as session:
+                row = FeedbackRow(
+                    sender_id=sender_id, rating=rating, question=question, answer=answer, turn_key=turn_key
+                )
+                session.add(row)
+                session.flush()
+                return row.id
+        except IntegrityError as error:
+            raise DuplicateFeedbackError(turn_key or "") from error
+
+    def turn(self, turn_key: str) -> TurnRow | None:
+        with Session(self.engine) as session:
+            return session.scalars(select(TurnRow).where(TurnRow.turn_key == turn_key)).first()
 
     def turns(self, *, fallback_only: bool = False) -> list[TurnRow]:
         with Session(self.engine) as session:
@@ -113,3 +247,18 @@ class Store:
     def feedback(self) -> list[FeedbackRow]:
         with Session(self.engine) as session:
             return list(session.scalars(select(FeedbackRow).order_by(FeedbackRow.id)))
+
+
+def _without(text_: str, values: list[str]) -> str:
+    for value in values:
+        if value and len(value) >= 2:
+            text_ = text_.replace(value, MASK)
+    return text_
+
+
+def _scrub(session: Session, sender_id: str, values: list[str]) -> None:
+    """Masks a referral's name and company wherever the sender's earlier turns still hold them."""
+    for turn in session.scalars(select(TurnRow).where(TurnRow.sender_id == sender_id)):
+        cleaned = _without(turn.message, values)
+        if cleaned != turn.message:
+            session.execute(update(TurnRow).where(TurnRow.id == turn.id).values(message=cleaned))

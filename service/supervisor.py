@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -41,6 +42,21 @@ def settings_env(settings: Settings) -> dict[str, str]:
     }
 
 
+def with_rasa_token(settings: Settings) -> Settings:
+    """Settings with a Rasa API token: the configured one, else a random one for this run."""
+    if settings.rasa_token:
+        return settings
+    return settings.model_copy(update={"rasa_token": secrets.token_urlsafe(32)})
+
+
+def rasa_auth_args(settings: Settings) -> list[str]:
+    """`--auth-token`: Rasa's HTTP API (trackers, events) answers only requests that carry it.
+
+    The REST channel the gateway chats through is not part of that API and needs no token.
+    """
+    return ["--auth-token", settings.rasa_token] if settings.rasa_token else []
+
+
 def rasa_endpoints(settings: Settings) -> str:
     """endpoints.scale.yml (PostgreSQL tracker store, Redis lock store) in scale-out, else endpoints.yml."""
     return "endpoints.scale.yml" if settings.scale_out else "endpoints.yml"
@@ -73,9 +89,20 @@ def specs(settings: Settings, rasa_bin: Path, model: Path) -> list[Spec]:
         Spec(
             "rasa",
             [
-                str(rasa_bin), "run", "--enable-api", "--model", str(model),
-                "--interface", settings.rasa_host, "--port", str(settings.rasa_port),
-                "--endpoints", rasa_endpoints(settings), "--credentials", "credentials.yml",
+                str(rasa_bin),
+                "run",
+                "--enable-api",
+                "--model",
+                str(model),
+                "--interface",
+                settings.rasa_host,
+                "--port",
+                str(settings.rasa_port),
+                "--endpoints",
+                rasa_endpoints(settings),
+                "--credentials",
+                "credentials.yml",
+                *rasa_auth_args(settings),
             ],
             f"{settings.rasa_url}/",
             {
@@ -89,8 +116,15 @@ def specs(settings: Settings, rasa_bin: Path, model: Path) -> list[Spec]:
         Spec(
             "gateway",
             [
-                sys.executable, "-m", "uvicorn", "--factory", "service.main:create_app",
-                "--host", settings.host, "--port", str(settings.port),
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "service.main:create_app",
+                "--host",
+                settings.host,
+                "--port",
+                str(settings.port),
             ],
             f"http://{settings.host}:{settings.port}/healthz",
             common,
@@ -176,7 +210,7 @@ def main() -> int:
     parser.add_argument("--model", type=Path, default=ROOT / "models")
     parser.add_argument("--startup-timeout", type=float, default=180.0)
     args = parser.parse_args()
-    settings = get_settings()
+    settings = with_rasa_token(get_settings())  # children get it through settings_env (IPGP_RASA_TOKEN)
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     supervisor = Supervisor(specs(settings, args.rasa_bin, args.model))
 

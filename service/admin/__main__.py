@@ -1,18 +1,22 @@
-"""Command line: `python -m service.admin create-admin NAME | export DIR | publish | migrate`."""
+"""Command line: `python -m service.admin create-admin NAME | export DIR | publish | migrate | forget | …`."""
 
 from __future__ import annotations
 
 import argparse
 import getpass
+import hashlib
 import os
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from service.admin.auth import ROLES, UserExistsError, WeakPasswordError
 from service.admin.settings import AdminConfigError, get_admin_settings
 from service.admin.state import AdminState
+from service.privacy import forget, purge
 from service.settings import get_settings
+from service.store import Store
 
 PASSWORD_ENV = "IPGP_ADMIN_PASSWORD"
 
@@ -55,6 +59,33 @@ def cmd_publish(state: AdminState, _: argparse.Namespace) -> int:
     return 0 if row is not None and row.status == "succeeded" else 1
 
 
+def cmd_forget(state: AdminState, args: argparse.Namespace) -> int:
+    settings = get_settings()
+    store = Store(settings.effective_database_url)
+    try:
+        deleted = forget(store, settings.tracker_db, args.sender_id)
+    finally:
+        store.engine.dispose()
+    # The audit names the conversation by a digest: the log of deletions should not itself identify people.
+    digest = hashlib.sha256(args.sender_id.encode()).hexdigest()[:16]
+    state.store.audit("cli", "forget", f"会话 {digest}", deleted.summary())
+    print(f"已删除该用户的数据：{deleted.summary()}")
+    return 0
+
+
+def cmd_purge(state: AdminState, args: argparse.Namespace) -> int:
+    settings = get_settings()
+    days = args.days if args.days is not None else settings.retention_days
+    store = Store(settings.effective_database_url)
+    try:
+        deleted = purge(store, settings.tracker_db, datetime.now(UTC) - timedelta(days=days))
+    finally:
+        store.engine.dispose()
+    state.store.audit("cli", "purge", f"{days} 天以前", deleted.summary())
+    print(f"已删除 {days} 天以前的数据：{deleted.summary()}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="python -m service.admin", description="知识库管理后台命令")
     commands = root.add_subparsers(dest="command", required=True)
@@ -70,6 +101,12 @@ def parser() -> argparse.ArgumentParser:
     out.set_defaults(func=cmd_export)
     commands.add_parser("publish", help="构建并上线草稿（与后台“发布”相同）").set_defaults(func=cmd_publish)
     commands.add_parser("migrate", help="只执行数据库迁移和首次导入").set_defaults(func=lambda s, a: 0)
+    gone = commands.add_parser("forget", help="删除一个用户（会话标识或 openid）的全部数据，并记入审计日志")
+    gone.add_argument("sender_id")
+    gone.set_defaults(func=cmd_forget)
+    old = commands.add_parser("purge", help="删除超过保存期限（IPGP_RETENTION_DAYS）的对话、反馈、转介")
+    old.add_argument("--days", type=int, default=None)
+    old.set_defaults(func=cmd_purge)
     return root
 
 

@@ -154,7 +154,8 @@ def forget_scale_state(settings: Settings) -> None:
 
 
 def tracker_users(rasa_url: str, sender: str) -> list[str]:
-    events = httpx.get(f"{rasa_url}/conversations/{sender}/tracker", timeout=30).json()["events"]
+    # Rasa knows website senders as "web:<sender_id>" (service.conversation.conversation_id).
+    events = httpx.get(f"{rasa_url}/conversations/web:{sender}/tracker", timeout=30).json()["events"]
     return [event["text"] for event in events if event["event"] == "user"]
 
 

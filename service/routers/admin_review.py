@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict
 
 from retrieval.schema import UNSTATED
 from service.admin.dashboard import dashboard
-from service.admin.deps import StaffDep, StateDep, client_ip
+from service.admin.deps import AdminDep, StaffDep, StateDep, client_ip
 from service.admin.freshness import overdue_count
 from service.admin.publish import PLACEHOLDER
 from service.admin.review import (
@@ -106,7 +106,9 @@ def referral_body(row: Any) -> dict[str, Any]:
 
 @router.get("/referrals", response_model=None)
 def list_referrals(
-    _: StaffDep,
+    user: AdminDep,  # contact details: admins only
+    state: StateDep,
+    request: Request,
     store: StoreDep,
     status: Literal["new", "contacted", "closed"] | None = None,
     station: str = "",
@@ -130,7 +132,9 @@ def list_referrals(
             for r in rows
         )
         header = ("编号", "时间", "状态", "联系人", "企业", "电话", "站点", "问题")
-        return _csv(to_csv(header, table), "referrals.csv")
+        csv = _csv(to_csv(header, table), "referrals.csv")
+        state.store.audit(user.username, "referral_export", f"{len(rows)} 条转介", "", client_ip(request))
+        return csv
     return [referral_body(row) for row in rows]
 
 
@@ -142,7 +146,7 @@ class ReferralUpdate(BaseModel):
 
 @router.patch("/referrals/{referral_id}")
 def update_referral(
-    referral_id: int, body: ReferralUpdate, user: StaffDep, state: StateDep, store: StoreDep, request: Request
+    referral_id: int, body: ReferralUpdate, user: AdminDep, state: StateDep, store: StoreDep, request: Request
 ) -> dict[str, Any]:
     old = set_referral_status(store, referral_id, body.status)
     # Only the id and the statuses: contact details never reach the audit log.

@@ -13,6 +13,4 @@ router = APIRouter(prefix="/api", tags=["chat"])
 
 @router.post("/chat", response_model=ChatResponse)
 async def chat(request: ChatRequest, rasa: RasaDep, store: StoreDep) -> ChatResponse:
-    return await handle_turn(
-        rasa, store, sender_id=request.sender_id, message=request.message, channel="web"
-    )
+    return await handle_turn(rasa, store, sender_id=request.sender_id, message=request.message, channel="web")

@@ -12,10 +12,12 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import PlainTextResponse, Response
 
 from service.deps import RasaDep, SettingsDep, StoreDep
+from service.ratelimit import EdgeRates, allow_all
 from service.settings import Settings
 from service.wechat.crypto import MessageCrypto
 from service.wechat.errors import BAD_MESSAGE_DETAIL, BadMessageError, NotConfiguredError, SignatureError
 from service.wechat.parse import Incoming, encrypted_part, parse
+from service.wechat.replay import ReplayGuard
 from service.wechat.reply import text_reply
 from service.wechat.responder import Responder
 from service.wechat.signature import verify_url
@@ -57,15 +59,20 @@ async def receive(
     encrypt_type: str = "",
     msg_signature: str = "",
 ) -> Response:
+    """Signature first (nothing else is done for a forged request), then freshness, body, rate, answer."""
     deadline = asyncio.get_running_loop().time() + settings.wechat_reply_deadline_s
     crypto: MessageCrypto | None = None
     try:
         verify_url(_token(settings), signature, timestamp, nonce)
         body = await _read_body(request, settings.wechat_max_body_bytes)
-        if encrypt_type.lower() == "aes":
+        get_replay_guard(request).check(timestamp, nonce, body)
+        mode = encrypt_type.lower()
+        if mode == "aes":
             crypto = _crypto(settings)
             incoming = parse(crypto.decrypt(encrypted_part(body), msg_signature, timestamp, nonce))
-        elif encrypt_type.lower() in ("", "raw"):
+        elif mode in ("", "raw"):
+            if settings.wechat_encoding_aes_key:  # safe mode configured: an unsigned body is not trusted
+                raise SignatureError("plaintext message while safe mode is configured")
             incoming = parse(body)
         else:
             raise BadMessageError(f"unknown encrypt_type {encrypt_type[:16]!r}")
@@ -75,10 +82,26 @@ async def receive(
     except BadMessageError as error:
         log.warning("WeChat request refused: %s", error)
         raise HTTPException(400, BAD_MESSAGE_DETAIL) from error
+    if not _within_rate(request, incoming.openid):
+        # WeChat retries a non-200 answer and shows users an error; `success` drops this message quietly.
+        log.warning("WeChat message over the rate limit, not answered")
+        return PlainTextResponse("success")
     content = await responder.respond(incoming, rasa, store, deadline=deadline)
     if content is None:
         return PlainTextResponse("success")
     return Response(_reply(incoming, content, crypto, nonce), media_type="application/xml")
+
+
+def get_replay_guard(request: Request) -> ReplayGuard:
+    guard: ReplayGuard = request.app.state.wechat_replay
+    return guard
+
+
+def _within_rate(request: Request, openid: str) -> bool:
+    rates: EdgeRates = request.app.state.rates
+    client = request.client
+    ip = client.host if client else "unknown"
+    return allow_all([(rates.wechat_ip, f"ip:{ip}"), (rates.sender, f"wechat:{openid}")])
 
 
 def _reply(incoming: Incoming, content: str, crypto: MessageCrypto | None, nonce: str) -> str:

@@ -497,13 +497,12 @@
   }
 
   async function sendFeedback(entry, rating) {
-    const answer = (entry.replies || []).map((reply) => str(reply && reply.text)).filter(Boolean).join("\n");
+    // The server rates the turn it recorded; question and answer are never sent from here.
     try {
       const response = await postJson("api/feedback", {
         sender_id: state.sender,
         rating,
-        question: str(entry.question).slice(0, 1000),
-        answer: answer.slice(0, 4000),
+        turn_id: str(entry.turnId),
       });
       return response.ok;
     } catch (error) {
@@ -531,6 +530,7 @@
       const entry = {
         role: "bot",
         id: newId("t-"),
+        turnId: str(data && data.turn_id),
         question: str(shown) || text,
         replies: Array.isArray(data && data.replies) ? data.replies : [],
         fallback: Boolean(data && data.fallback),

@@ -13,6 +13,10 @@ class SignatureError(WeChatError):
     """A signature did not match: the request is not from WeChat (403, nothing processed)."""
 
 
+class ReplayError(SignatureError):
+    """A correctly signed request that is stale, from the future, or reuses a nonce with another body."""
+
+
 class BadMessageError(WeChatError):
     """The body is malformed, hostile (DOCTYPE, entities), too large or undecryptable (400)."""
 

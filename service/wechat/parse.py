@@ -31,9 +31,13 @@ class Incoming:
 
     @property
     def dedup_key(self) -> str:
-        """MsgId for messages; FromUserName + CreateTime for events (WeChat's own rule)."""
+        """openid + MsgId for messages; FromUserName + CreateTime for events (WeChat's own rule).
+
+        MsgId alone is not trusted to be unique across users: another user's message with the same
+        MsgId must never be answered with the first user's answer.
+        """
         if self.msg_id:
-            return f"msg:{self.msg_id}"
+            return f"msg:{self.openid}:{self.msg_id}"
         return f"event:{self.openid}:{self.create_time}"
 
 

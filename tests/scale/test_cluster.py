@@ -4,6 +4,7 @@ duplicated or out of order; a WeChat message retried at different gateways is an
 from __future__ import annotations
 
 import random
+import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -79,9 +80,9 @@ def reply_texts(body: dict[str, Any]) -> list[str]:
     return [reply["text"] for reply in body["replies"] if reply["text"]]
 
 
-def tracker_turns(rasa_url: str, sender: str) -> list[tuple[str, list[str]]]:
-    """(user text, bot texts that followed it) in tracker order."""
-    events = httpx.get(f"{rasa_url}/conversations/{sender}/tracker", timeout=30).json()["events"]
+def tracker_turns(rasa_url: str, sender: str, channel: str = "web") -> list[tuple[str, list[str]]]:
+    """(user text, bot texts that followed it) in tracker order; Rasa knows senders as channel:id."""
+    events = httpx.get(f"{rasa_url}/conversations/{channel}:{sender}/tracker", timeout=30).json()["events"]
     turns: list[tuple[str, list[str]]] = []
     for event in events:
         if event["event"] == "user":
@@ -113,11 +114,11 @@ def test_random_gateways_lose_duplicate_and_reorder_no_turn(
     with engine.connect() as connection:
         stored = connection.execute(
             text("SELECT sender_id, message FROM turns WHERE sender_id LIKE :run ORDER BY id"),
-            {"run": f"scale-{run}-%"},
+            {"run": f"web:scale-{run}-%"},
         ).all()
     engine.dispose()
     for sender, questions in plans.items():
-        assert [message for who, message in stored if who == sender] == questions
+        assert [message for who, message in stored if who == f"web:{sender}"] == questions
 
 
 def test_simultaneous_turns_of_one_conversation_are_serialised(cluster: Cluster) -> None:
@@ -132,7 +133,7 @@ def test_simultaneous_turns_of_one_conversation_are_serialised(cluster: Cluster)
 
 
 def wechat_post(gateway: str, msg_id: int, openid: str, content: str) -> httpx.Response:
-    timestamp, nonce = "1700000000", f"n{msg_id}"
+    timestamp, nonce = str(int(time.time())), f"n{msg_id}"
     xml = (
         f"<xml><ToUserName><![CDATA[gh_ipgp]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>"
         f"<CreateTime>{timestamp}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
@@ -156,5 +157,5 @@ def test_a_wechat_message_retried_at_other_gateways_is_answered_once(cluster: Cl
     assert all(response.status_code == 200 for response in responses)
     contents = {xmltodict.parse(response.text)["xml"]["Content"] for response in responses}
     assert len(contents) == 1, "retries got different answers"
-    turns = tracker_turns(cluster.rasa_urls[0], openid)
+    turns = tracker_turns(cluster.rasa_urls[0], openid, channel="wechat")
     assert [user for user, _ in turns] == [QUESTIONS[2]], "the message reached Rasa more than once"

@@ -75,7 +75,7 @@ def test_a_fixed_rate_run_reports_every_request_and_the_memory(gateway: tuple[st
     assert summary["peak_rss_mib"][str(urlparse(url).port)] > 10  # this test process serves the gateway
     senders = {sender for sender, _ in rasa.sent}
     # Senders rotate so that each writes about every 10 s: at 20/s, 200 of them, so 30 distinct here.
-    assert len(senders) == 30 and any(s.startswith("oLoad") for s in senders)
+    assert len(senders) == 30 and any(s.startswith("wechat:oLoad") for s in senders)
 
 
 def test_rasa_down_and_empty_rasa_answers_both_reach_users_as_apologies(

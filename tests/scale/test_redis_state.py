@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -183,7 +184,7 @@ def two_gateways(tmp_path: Path, redis_prefix: str) -> Iterator[tuple[list[TestC
 
 
 def post_text(client: TestClient, msg_id: int, content: str) -> Any:
-    timestamp, nonce = "1700000000", f"n{msg_id}"
+    timestamp, nonce = str(int(time.time())), f"n{msg_id}"
     xml = (
         "<xml><ToUserName><![CDATA[gh_ipgp]]></ToUserName><FromUserName><![CDATA[oScale1]]></FromUserName>"
         f"<CreateTime>{timestamp}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
@@ -203,4 +204,4 @@ def test_a_message_retried_at_another_gateway_reaches_rasa_once(
         responses = [attempt.result() for attempt in attempts]
     contents = {xmltodict.parse(response.text)["xml"]["Content"] for response in responses}
     assert contents == {"第一次的答复"}
-    assert rasa.sent == [("oScale1", "专利资助怎么申请？")]
+    assert rasa.sent == [("wechat:oScale1", "专利资助怎么申请？")]

@@ -23,6 +23,12 @@ class BrokenStore:
     def __init__(self, error: Exception) -> None:
         self.error = error
 
+    def begin_turn(self, *args: Any) -> None:
+        raise self.error
+
+    def turn(self, *args: Any) -> None:
+        raise self.error
+
     def log_turn(self, *args: Any) -> None:
         raise self.error
 
@@ -56,7 +62,7 @@ def test_a_database_outage_is_a_polite_503(app_with: Any) -> None:
     client = app_with(down)
     chat = client.post("/api/chat", json={"sender_id": "alice", "message": "你好"})
     assert (chat.status_code, chat.json()) == (503, {"detail": STORAGE_DOWN})
-    feedback = client.post("/api/feedback", json={"sender_id": "alice", "rating": "up"})
+    feedback = client.post("/api/feedback", json={"sender_id": "alice", "rating": "up", "turn_id": "0" * 32})
     assert feedback.status_code == 503 and "5432" not in feedback.text
 
 

@@ -22,13 +22,25 @@ class ScriptedRasa:
     def __init__(self) -> None:
         self.replies: list[list[dict[str, Any]]] = []
         self.sent: list[tuple[str, str]] = []
+        self.events: dict[str, list[dict[str, Any]]] = {}  # what Rasa's tracker store would hold
         self.down = False
 
     async def send(self, sender_id: str, message: str) -> list[dict[str, Any]]:
         if self.down:
             raise RasaUnavailableError("connection refused")
         self.sent.append((sender_id, message))
-        return self.replies.pop(0) if self.replies else [{"recipient_id": sender_id, "text": "你好"}]
+        answer = self.replies.pop(0) if self.replies else [{"recipient_id": sender_id, "text": "你好"}]
+        events = self.events.setdefault(sender_id, [])
+        events.append({"event": "user", "text": message})
+        for part in answer:
+            data = {"buttons": part.get("buttons"), "custom": part.get("custom")}
+            events.append({"event": "bot", "text": part.get("text"), "data": data})
+        return answer
+
+    async def tracker_events(self, sender_id: str) -> list[dict[str, Any]]:
+        if self.down:
+            raise RasaUnavailableError("connection refused")
+        return list(self.events.get(sender_id, []))
 
     async def healthy(self) -> bool:
         return not self.down

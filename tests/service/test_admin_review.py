@@ -103,29 +103,41 @@ def test_one_click_turns_a_question_into_a_draft_faq(editor: Staff, gateway: Sto
     assert editor.post("/admin/api/conversations/nonsense/faq").status_code == 404
 
 
-def test_referrals_show_contact_details_to_staff_and_filter(editor: Staff, gateway: Store) -> None:
-    rows = editor.get("/admin/api/referrals").json()
+def test_referrals_are_for_admins_only(editor: Staff, gateway: Store) -> None:
+    assert editor.get("/admin/api/referrals").status_code == 403
+    assert editor.get("/admin/api/referrals", params={"format": "csv"}).status_code == 403
+    assert editor.patch("/admin/api/referrals/1", json={"status": "contacted"}).status_code == 403
+
+
+def test_referral_exports_are_audited(boss: Staff, gateway: Store, state: AdminState) -> None:
+    boss.get("/admin/api/referrals", params={"format": "csv"})
+    [record] = [r for r in state.store.audit_log() if r.action == "referral_export"]
+    assert (record.actor, record.target) == ("boss", "2 条转介")
+
+
+def test_referrals_show_contact_details_to_admins_and_filter(boss: Staff, gateway: Store) -> None:
+    rows = boss.get("/admin/api/referrals").json()
     assert [r["id"] for r in rows] == [2, 1]
     assert rows[1]["phone"] == PHONE and rows[1]["name"] == NAME and rows[1]["status_label"] == "新建"
-    by_station = editor.get("/admin/api/referrals", params={"station": "north-station"}).json()
+    by_station = boss.get("/admin/api/referrals", params={"station": "north-station"}).json()
     assert [r["id"] for r in by_station] == [1]
-    assert editor.get("/admin/api/referrals", params={"status": "closed"}).json() == []
-    assert editor.get("/admin/api/referrals", params={"status": "lost"}).status_code == 422
-    exported = editor.get("/admin/api/referrals", params={"format": "csv"}).content.decode("utf-8-sig")
+    assert boss.get("/admin/api/referrals", params={"status": "closed"}).json() == []
+    assert boss.get("/admin/api/referrals", params={"status": "lost"}).status_code == 422
+    exported = boss.get("/admin/api/referrals", params={"format": "csv"}).content.decode("utf-8-sig")
     assert PHONE in exported and "联系人" in exported
 
 
 def test_referral_status_changes_are_audited_without_contact_details(
-    editor: Staff, gateway: Store, state: AdminState, caplog: pytest.LogCaptureFixture
+    boss: Staff, gateway: Store, state: AdminState, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    response = editor.patch("/admin/api/referrals/1", json={"status": "contacted"})
+    response = boss.patch("/admin/api/referrals/1", json={"status": "contacted"})
     assert response.status_code == 200
-    editor.get("/admin/api/referrals")
-    editor.get("/admin/api/referrals", params={"format": "csv"})
-    assert editor.get("/admin/api/referrals", params={"status": "contacted"}).json()[0]["id"] == 1
-    assert editor.patch("/admin/api/referrals/1", json={"status": "lost"}).status_code == 422
-    assert editor.patch("/admin/api/referrals/99", json={"status": "closed"}).status_code == 404
+    boss.get("/admin/api/referrals")
+    boss.get("/admin/api/referrals", params={"format": "csv"})
+    assert boss.get("/admin/api/referrals", params={"status": "contacted"}).json()[0]["id"] == 1
+    assert boss.patch("/admin/api/referrals/1", json={"status": "lost"}).status_code == 422
+    assert boss.patch("/admin/api/referrals/99", json={"status": "closed"}).status_code == 404
     audit = [r for r in state.store.audit_log() if r.action == "referral_status"]
     assert audit and audit[0].detail == "new → contacted"
     everything = caplog.text + "".join(f"{r.target}{r.detail}" for r in state.store.audit_log())

@@ -31,6 +31,7 @@ def test_text_buttons_and_custom_payloads_become_one_reply(client: TestClient, r
     response = client.post("/api/chat", json={"sender_id": "u1", "message": "质押贷款有贴息吗"})
     assert response.status_code == 200
     body = response.json()
+    assert len(body.pop("turn_id")) == 32  # the server's id of the turn, for feedback
     assert body == {
         "sender_id": "u1",
         "replies": [
@@ -43,7 +44,7 @@ def test_text_buttons_and_custom_payloads_become_one_reply(client: TestClient, r
         ],
         "fallback": False,
     }
-    assert rasa.sent == [("u1", "质押贷款有贴息吗")]
+    assert rasa.sent == [("web:u1", "质押贷款有贴息吗")]
 
 
 def test_fallback_flag_is_reported_and_logged(client: TestClient, rasa: ScriptedRasa, store: Store) -> None:
@@ -65,7 +66,7 @@ def test_referral_is_stored_but_never_sent_back(client: TestClient, rasa: Script
     assert "13800138000" not in response.text.replace('"message"', "")
     assert "张三" not in response.text
     [row] = store.referrals()
-    assert (row.name, row.phone, row.sender_id, row.status) == ("张三", "13800138000", "u3", "new")
+    assert (row.name, row.phone, row.sender_id, row.status) == ("张三", "13800138000", "web:u3", "new")
     assert [turn.message for turn in store.turns()] == ["***"]  # the turn log keeps no phone number
 
 
@@ -78,7 +79,7 @@ def test_turn_log_masks_phone_numbers(client: TestClient, rasa: ScriptedRasa, st
 
 def test_message_is_trimmed(client: TestClient, rasa: ScriptedRasa) -> None:
     client.post("/api/chat", json={"sender_id": "u4", "message": "  你好 \n"})
-    assert rasa.sent == [("u4", "你好")]
+    assert rasa.sent == [("web:u4", "你好")]
 
 
 def test_invalid_input_gets_422_in_chinese_and_reaches_nobody(client: TestClient, rasa: ScriptedRasa) -> None:
@@ -124,3 +125,18 @@ def test_an_empty_rasa_answer_is_an_apology_not_silence(client: TestClient, rasa
     response = client.post("/api/chat", json={"sender_id": "u6", "message": "你好"})
     assert response.status_code == 503
     assert response.json() == {"detail": RASA_DOWN_DETAIL}
+
+
+def test_edge_inputs_get_chinese_4xx_and_reach_nobody(client: TestClient, rasa: ScriptedRasa) -> None:
+    deep = b'{"sender_id": "u", "message": ' + b"[" * 5000 + b"]" * 5000 + b"}"
+    response = client.post("/api/chat", content=deep, headers={"content-type": "application/json"})
+    assert (response.status_code, response.json()["detail"]) == (400, "请求格式不正确")
+    for sender in ("u:", "a\x00b", "a\nb", "用户"):
+        refused = client.post("/api/chat", json={"sender_id": sender, "message": "你好"})
+        assert refused.status_code == 422 and "只能包含字母" in refused.json()["detail"], sender
+    invisible = client.post("/api/chat", json={"sender_id": "u", "message": "\u200b\u200d\ufeff"})
+    assert invisible.status_code == 422 and "不能为空" in invisible.json()["detail"]
+    login = client.post("/admin/api/login", content=b"{oops", headers={"content-type": "application/json"})
+    assert login.status_code in (400, 422) and not login.json()["detail"].isascii()
+    assert client.get("/no-such-page").json() == {"detail": "找不到该地址"}
+    assert rasa.sent == []

@@ -69,7 +69,7 @@ def test_known_ciphertext_decrypts_to_the_known_message() -> None:
     assert xml == INNER_XML
     message = parse(xml)
     assert (message.kind, message.openid, message.content) == ("text", "oUser_AES_1", "专利资助怎么申请")
-    assert message.dedup_key == "msg:7000000000000000001"
+    assert message.dedup_key == "msg:oUser_AES_1:7000000000000000001"
 
 
 def test_bad_msg_signature_is_refused_before_decrypting() -> None:
@@ -115,7 +115,7 @@ TEXT = (
 
 def test_message_kinds() -> None:
     text = parse(TEXT.format(kind="text", extra="<Content><![CDATA[你好]]></Content><MsgId>42</MsgId>"))
-    assert (text.kind, text.content, text.msg_id, text.dedup_key) == ("text", "你好", 42, "msg:42")
+    assert (text.kind, text.content, text.msg_id, text.dedup_key) == ("text", "你好", 42, "msg:oUser1:42")
     for kind in ("image", "voice", "video", "location", "link", "miniprogrampage", "hologram"):
         assert parse(TEXT.format(kind=kind, extra="<MsgId>43</MsgId>")).kind == "unsupported"
     subscribe = parse(TEXT.format(kind="event", extra="<Event><![CDATA[subscribe]]></Event>"))

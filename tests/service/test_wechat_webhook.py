@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
@@ -26,17 +27,15 @@ from tests.service.conftest import ScriptedRasa
 from tests.service.test_wechat_api import APP_ID, APP_SECRET, FakeWeChat
 from tests.service.test_wechat_crypto import (
     AES_KEY,
+    ENCRYPTED,
     ENVELOPE,
     HOSTILE,
-    MSG_SIGNATURE,
     NONCE,
     TIMESTAMP,
     TOKEN,
-    URL_SIGNATURE,
 )
 
 CHAT_PAGE = "http://chat.test/"
-SIGNED = {"signature": URL_SIGNATURE, "timestamp": TIMESTAMP, "nonce": NONCE}
 
 
 class SlowRasa(ScriptedRasa):
@@ -71,7 +70,7 @@ def make_client(tmp_path: Path, fake_api: FakeWeChat) -> Iterator[MakeClient]:
             "action_port": 1,
             "public_url": CHAT_PAGE,
             "wechat_token": TOKEN,
-            "wechat_encoding_aes_key": AES_KEY,
+            "wechat_encoding_aes_key": "",  # plaintext mode; safe-mode tests set the key
             "wechat_app_id": APP_ID,
             "wechat_app_secret": APP_SECRET,
             "wechat_api_base_url": fake_api.url,
@@ -100,9 +99,25 @@ def text_xml(content: str, msg_id: int = 1001, openid: str = "oUser1", kind: str
     )
 
 
+def signed(timestamp: str = "", nonce: str = "") -> dict[str, str]:
+    """Query parameters as WeChat sends them now: a fresh timestamp and a new nonce, signed."""
+    timestamp = timestamp or str(int(time.time()))
+    nonce = nonce or uuid.uuid4().hex[:16]
+    return {"signature": sign(TOKEN, timestamp, nonce), "timestamp": timestamp, "nonce": nonce}
+
+
 def post(client: TestClient, body: str | bytes, **params: str) -> Any:  # TestClient's response type
+    """A freshly signed POST; `params` override the signed values (to forge or replay them)."""
     raw = body.encode() if isinstance(body, str) else body
-    return client.post("/wechat", params={**SIGNED, **params}, content=raw)
+    return client.post("/wechat", params={**signed(), **params}, content=raw)
+
+
+def post_aes(client: TestClient, body: str, encrypted: str = ENCRYPTED, **params: str) -> Any:
+    """A safe-mode POST whose msg_signature covers `encrypted`, signed now."""
+    query = signed()
+    msg_signature = sign(TOKEN, query["timestamp"], query["nonce"], encrypted)
+    merged = {**query, "encrypt_type": "aes", "msg_signature": msg_signature, **params}
+    return client.post("/wechat", params=merged, content=body.encode())
 
 
 def content_of(response: Any) -> str:
@@ -124,17 +139,17 @@ def test_url_verification_echoes_echostr_only_with_a_good_signature(
     wechat: tuple[TestClient, SlowRasa],
 ) -> None:
     client, _ = wechat
-    good = client.get("/wechat", params={**SIGNED, "echostr": "8234567890"})
+    good = client.get("/wechat", params={**signed(), "echostr": "8234567890"})
     assert (good.status_code, good.text) == (200, "8234567890")
     assert good.headers["content-type"].startswith("text/plain")
-    bad = client.get("/wechat", params={**SIGNED, "nonce": "other", "echostr": "8234567890"})
+    bad = client.get("/wechat", params={**signed(), "nonce": "other", "echostr": "8234567890"})
     assert bad.status_code == 403
     assert "8234567890" not in bad.text
 
 
 def test_unconfigured_webhook_answers_503(make_client: MakeClient) -> None:
     client, _ = make_client(wechat_token="")
-    assert client.get("/wechat", params={**SIGNED, "echostr": "1"}).status_code == 503
+    assert client.get("/wechat", params={**signed(), "echostr": "1"}).status_code == 503
     assert post(client, text_xml("你好")).status_code == 503
 
 
@@ -149,17 +164,22 @@ def test_plaintext_text_message_gets_a_passive_reply(wechat: tuple[TestClient, S
     data = xmltodict.parse(response.text)["xml"]
     assert data["Content"] == "您好，我是杨浦知识产权全科医生。"
     assert (data["ToUserName"], data["FromUserName"]) == ("oUser1", "gh_ipgp")
-    assert rasa.sent == [("oUser1", "你好")]
+    assert rasa.sent == [("wechat:oUser1", "你好")]
     [turn] = store_of(client).turns()
-    assert (turn.sender_id, turn.channel, turn.message) == ("oUser1", "wechat", "你好")
+    assert (turn.sender_id, turn.channel, turn.message) == ("wechat:oUser1", "wechat", "你好")
+
+
+@pytest.fixture
+def safe_mode(make_client: MakeClient) -> tuple[TestClient, SlowRasa]:
+    return make_client(wechat_encoding_aes_key=AES_KEY)
 
 
 def test_safe_mode_literal_ciphertext_is_decrypted_and_the_reply_encrypted(
-    wechat: tuple[TestClient, SlowRasa],
+    safe_mode: tuple[TestClient, SlowRasa],
 ) -> None:
-    client, rasa = wechat
+    client, rasa = safe_mode
     rasa.replies.append([{"text": "请看资助办法。"}])
-    response = post(client, ENVELOPE, encrypt_type="aes", msg_signature=MSG_SIGNATURE)
+    response = post_aes(client, ENVELOPE)
     assert response.status_code == 200
     envelope = xmltodict.parse(response.text)["xml"]
     assert set(envelope) == {"Encrypt", "MsgSignature", "TimeStamp", "Nonce"}
@@ -168,15 +188,15 @@ def test_safe_mode_literal_ciphertext_is_decrypted_and_the_reply_encrypted(
     )
     reply = xmltodict.parse(plain)["xml"]
     assert (reply["Content"], reply["ToUserName"]) == ("请看资助办法。", "oUser_AES_1")
-    assert rasa.sent == [("oUser_AES_1", "专利资助怎么申请")]
+    assert rasa.sent == [("wechat:oUser_AES_1", "专利资助怎么申请")]
 
 
-def test_compatible_mode_uses_the_encrypted_part(wechat: tuple[TestClient, SlowRasa]) -> None:
-    client, rasa = wechat
+def test_compatible_mode_uses_the_encrypted_part(safe_mode: tuple[TestClient, SlowRasa]) -> None:
+    client, rasa = safe_mode
     compatible = ENVELOPE.replace("<Encrypt>", "<FromUserName>oPlain</FromUserName><Encrypt>")
-    response = post(client, compatible, encrypt_type="aes", msg_signature=MSG_SIGNATURE)
+    response = post_aes(client, compatible)
     assert response.status_code == 200 and "<Encrypt>" in response.text
-    assert rasa.sent == [("oUser_AES_1", "专利资助怎么申请")]
+    assert rasa.sent == [("wechat:oUser_AES_1", "专利资助怎么申请")]
 
 
 @pytest.mark.parametrize(
@@ -186,13 +206,13 @@ def test_compatible_mode_uses_the_encrypted_part(wechat: tuple[TestClient, SlowR
         ({"timestamp": "1700000001"}, text_xml("你好")),
         ({"nonce": "x"}, text_xml("你好").replace("<xml>", "<xml ")),  # signature checked before parsing
         ({"encrypt_type": "aes", "msg_signature": "0" * 40}, ENVELOPE),
-        ({"encrypt_type": "aes", "msg_signature": MSG_SIGNATURE, "signature": "0" * 40}, ENVELOPE),
+        ({"encrypt_type": "aes", "msg_signature": sign(TOKEN, TIMESTAMP, NONCE, ENCRYPTED)}, ENVELOPE),
     ],
 )
 def test_bad_signature_is_403_and_nothing_is_processed(
-    wechat: tuple[TestClient, SlowRasa], params: dict[str, str], body: str
+    safe_mode: tuple[TestClient, SlowRasa], params: dict[str, str], body: str
 ) -> None:
-    client, rasa = wechat
+    client, rasa = safe_mode
     response = post(client, body, **params)
     assert response.status_code == 403
     assert response.json()["detail"] == "签名校验失败"
@@ -208,14 +228,14 @@ def test_malformed_hostile_or_oversized_xml_is_400(wechat: tuple[TestClient, Slo
     assert rasa.sent == []
 
 
-def test_hostile_xml_inside_a_correctly_signed_ciphertext_is_400(wechat: tuple[TestClient, SlowRasa]) -> None:
-    client, rasa = wechat
+def test_hostile_xml_inside_a_correctly_signed_ciphertext_is_400(
+    safe_mode: tuple[TestClient, SlowRasa],
+) -> None:
+    client, rasa = safe_mode
     inner = '<!DOCTYPE xml [<!ENTITY a "b">]><xml><Content>&a;</Content></xml>'
     envelope = WeChatCrypto(TOKEN, AES_KEY, APP_ID).encrypt_message(inner, NONCE, TIMESTAMP)
     encrypted = xmltodict.parse(envelope)["xml"]["Encrypt"]
-    response = post(
-        client, envelope, encrypt_type="aes", msg_signature=sign(TOKEN, TIMESTAMP, NONCE, encrypted)
-    )
+    response = post_aes(client, envelope, encrypted)
     assert response.status_code == 400
     assert rasa.sent == []
 
@@ -224,7 +244,7 @@ def test_unknown_encrypt_type_is_400_and_missing_aes_key_503(make_client: MakeCl
     client, _ = make_client()
     assert post(client, text_xml("你好"), encrypt_type="rot13").status_code == 400
     plain_only, rasa = make_client(wechat_encoding_aes_key="")
-    assert post(plain_only, ENVELOPE, encrypt_type="aes", msg_signature=MSG_SIGNATURE).status_code == 503
+    assert post_aes(plain_only, ENVELOPE).status_code == 503
     assert rasa.sent == []
 
 
@@ -264,7 +284,11 @@ def test_buttons_become_numbered_options_answerable_by_digit(wechat: tuple[TestC
     assert first.endswith("回复数字选择：\n1. 怎么申请\n2. 去哪里办")
     content_of(post(client, text_xml("2", msg_id=12)))
     content_of(post(client, text_xml("2", msg_id=13)))  # the answer had no options: a digit is just a digit
-    assert rasa.sent == [("oUser1", "质押贷款贴息"), ("oUser1", "/find_station"), ("oUser1", "2")]
+    assert rasa.sent == [
+        ("wechat:oUser1", "质押贷款贴息"),
+        ("wechat:oUser1", "/find_station"),
+        ("wechat:oUser1", "2"),
+    ]
 
 
 def test_sources_become_a_citation_line_and_a_link(wechat: tuple[TestClient, SlowRasa]) -> None:
@@ -297,7 +321,7 @@ def test_three_retries_in_flight_make_one_rasa_call_and_one_answer(
         responses = list(pool.map(lambda _: post(client, text_xml("你好", msg_id=77)), range(3)))
     assert [content_of(response) for response in responses] == ["唯一的答复。"] * 3
     assert content_of(post(client, text_xml("你好", msg_id=77))) == "唯一的答复。"  # a late retry too
-    assert rasa.sent == [("oUser1", "你好")]
+    assert rasa.sent == [("wechat:oUser1", "你好")]
     assert len(store_of(client).turns()) == 1
     time.sleep(0.2)
     assert fake_api.sent == []
@@ -317,7 +341,7 @@ def test_slow_answer_is_sent_once_through_the_message_api(
     time.sleep(0.3)
     assert len(fake_api.sent) == 1
     assert fake_api.sent[0][1]["touser"] == "oUser1"
-    assert rasa.sent == [("oUser1", "你好")]
+    assert rasa.sent == [("wechat:oUser1", "你好")]
     assert len(fake_api.token_requests) == 1
 
 

@@ -1,0 +1,60 @@
+"""Personal data over time: the retention purge and forgetting one person, in the gateway and Rasa stores."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import delete
+
+from service.conversation import CHANNELS
+from service.store import FeedbackRow, PendingTurnRow, ReferralRow, Store, TurnRow
+
+TABLES = (TurnRow, FeedbackRow, ReferralRow, PendingTurnRow)
+
+
+@dataclass(frozen=True)
+class Deleted:
+    """Rows deleted per store; a count of -1 means the store was not there to look at."""
+
+    gateway: dict[str, int]
+    tracker_events: int
+
+    def summary(self) -> str:
+        parts = [f"{name} {count}" for name, count in self.gateway.items()]
+        return "，".join([*parts, f"Rasa 对话事件 {self.tracker_events}"])
+
+
+def purge(store: Store, tracker_db: Path | None, older_than: datetime) -> Deleted:
+    """Deletes turns, feedback, referrals, pending turns and Rasa tracker events older than the cutoff."""
+    counts: dict[str, int] = {}
+    with store.engine.begin() as connection:
+        for table in TABLES:
+            result = connection.execute(delete(table).where(table.created_at < older_than))
+            counts[table.__tablename__] = result.rowcount
+    statement = "DELETE FROM events WHERE timestamp < ?"
+    return Deleted(counts, _tracker_delete(tracker_db, [(statement, (older_than.timestamp(),))]))
+
+
+def forget(store: Store, tracker_db: Path | None, sender_id: str) -> Deleted:
+    """Deletes everything kept about one sender, given as sent ("abc") or namespaced ("web:abc")."""
+    ids = {sender_id} | {f"{channel}:{sender_id}" for channel in CHANNELS}
+    counts: dict[str, int] = {}
+    with store.engine.begin() as connection:
+        for table in TABLES:
+            result = connection.execute(delete(table).where(table.sender_id.in_(ids)))
+            counts[table.__tablename__] = result.rowcount
+    statement = "DELETE FROM events WHERE sender_id = ?"
+    return Deleted(counts, _tracker_delete(tracker_db, [(statement, (one,)) for one in sorted(ids)]))
+
+
+def _tracker_delete(tracker_db: Path | None, statements: list[tuple[str, tuple[object, ...]]]) -> int:
+    """Rasa's SQLite tracker store keeps one row per event in `events` (sender_id, timestamp, data)."""
+    if tracker_db is None or not tracker_db.exists():
+        return -1
+    with sqlite3.connect(tracker_db) as connection:
+        if not connection.execute("SELECT 1 FROM sqlite_master WHERE name = 'events'").fetchone():
+            return 0
+        return sum(connection.execute(statement, values).rowcount for statement, values in statements)

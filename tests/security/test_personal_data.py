@@ -1,0 +1,97 @@
+"""Personal data: retention purge and forget over every store, audited; no values in SQL errors."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+
+from service.admin.__main__ import main
+from service.privacy import forget, purge
+from service.schemas import Referral
+from service.store import FeedbackRow, ReferralRow, Store, TurnRow
+
+PERSON = Referral(name="王五", company="某某科技", phone="13912345678")
+
+
+def tracker(path: Path, rows: list[tuple[str, float]]) -> Path:
+    """A stand-in for Rasa's SQLite tracker store: the `events` table with the columns the purge reads."""
+    with sqlite3.connect(path) as connection:
+        connection.execute(
+            "CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT, timestamp REAL, data TEXT)"
+        )
+        connection.executemany("INSERT INTO events (sender_id, timestamp, data) VALUES (?, ?, '{}')", rows)
+    return path
+
+
+def count_events(path: Path) -> list[str]:
+    with sqlite3.connect(path) as connection:
+        return [row[0] for row in connection.execute("SELECT sender_id FROM events ORDER BY id")]
+
+
+def fill(store: Store) -> None:
+    for sender in ("web:alice", "wechat:oBob"):
+        store.log_turn(sender, sender.split(":")[0], "你好", fallback=False)
+        store.add_referral(sender, PERSON)
+        store.add_feedback(sender, "up", "你好", "答")
+
+
+def test_purge_deletes_everything_older_than_the_retention(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'gateway.db'}")
+    fill(store)
+    old = datetime.now(UTC) - timedelta(days=200)
+    with store.engine.begin() as connection:
+        for table in (TurnRow, ReferralRow, FeedbackRow):
+            connection.execute(update(table).where(table.sender_id == "web:alice").values(created_at=old))
+    events = tracker(tmp_path / "rasa-tracker.db", [("web:alice", old.timestamp()), ("wechat:oBob", 1e12)])
+    deleted = purge(store, events, datetime.now(UTC) - timedelta(days=180))
+    assert deleted.gateway == {"turns": 1, "feedback": 1, "referrals": 1, "pending_turns": 0}
+    assert deleted.tracker_events == 1
+    assert {row.sender_id for row in store.turns() + store.referrals() + store.feedback()} == {"wechat:oBob"}
+    assert count_events(events) == ["wechat:oBob"]
+
+
+def test_forget_deletes_one_person_everywhere(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'gateway.db'}")
+    fill(store)
+    events = tracker(tmp_path / "rasa-tracker.db", [("wechat:oBob", 1.0), ("web:alice", 2.0)])
+    deleted = forget(store, events, "oBob")
+    assert deleted.gateway["referrals"] == 1 and deleted.tracker_events == 1
+    assert {row.sender_id for row in store.turns() + store.referrals() + store.feedback()} == {"web:alice"}
+    assert count_events(events) == ["web:alice"]
+
+
+def test_the_forget_command_is_audited(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IPGP_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("IPGP_INDEX_DIR", str(tmp_path / "index"))
+    monkeypatch.chdir(tmp_path)
+    from service.admin.settings import get_admin_settings
+    from service.settings import get_settings
+
+    get_settings.cache_clear()
+    get_admin_settings.cache_clear()
+    store = Store(f"sqlite:///{tmp_path / 'var' / 'gateway.db'}")
+    fill(store)
+    try:
+        assert main(["forget", "alice"]) == 0
+    finally:
+        get_settings.cache_clear()
+        get_admin_settings.cache_clear()
+    assert {row.sender_id for row in store.referrals()} == {"wechat:oBob"}
+    with sqlite3.connect(tmp_path / "var" / "knowledge.db") as connection:
+        [(actor, target)] = connection.execute(
+            "SELECT actor, target FROM admin_audit WHERE action = 'forget'"
+        ).fetchall()
+    assert actor == "cli" and target.startswith("会话 ") and "alice" not in target
+
+
+def test_sql_errors_never_carry_the_values(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'gateway.db'}")
+    store.begin_turn("k" * 32, "web:alice", "web", "我叫王五，电话13912345678")
+    with pytest.raises(IntegrityError) as caught:
+        store.begin_turn("k" * 32, "web:alice", "web", "我叫王五，电话13912345678")
+    assert "王五" not in str(caught.value) and "13912345678" not in str(caught.value)
