@@ -40,6 +40,7 @@ def test_text_buttons_and_custom_payloads_become_one_reply(client: TestClient, r
                 "buttons": [{"title": "怎么申请", "payload": "/ask"}],
                 "sources": [SOURCE],
                 "stations": [STATION],
+                "tier": "",
             }
         ],
         "fallback": False,
