@@ -30,6 +30,20 @@ from actions.parsing import (
 PAYLOAD_WORDS = {f"/{c.AFFIRM}": "同意", f"/{c.DENY}": "不同意"}
 
 
+def _last_bot_texts(tracker: Tracker) -> list[str]:
+    """What the bot said since the user's message before the latest one."""
+    texts: list[str] = []
+    users = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            users += 1
+            if users == 2:
+                break
+        elif event.get("event") == "bot" and users == 1:
+            texts.append(str(event.get("text") or ""))
+    return texts
+
+
 def clear_contact() -> list[EventType]:
     """Forget consent and every contact detail."""
     return [SlotSet(slot, None) for slot in (c.SLOT_CONSENT, *c.CONTACT_SLOTS, c.SLOT_CONTACT_CONFIRMED)]
@@ -77,6 +91,12 @@ class ValidateHandoverForm(FormValidationAction):
     def _say(self, dispatcher: CollectingDispatcher, key: str, **values: str) -> None:
         dispatcher.utter_message(text=resources.replies()["handover"][key].format(**values))
 
+    def _invalid(self, dispatcher: CollectingDispatcher, tracker: Tracker, key: str) -> None:
+        """The field's error; said differently when the same error was just given."""
+        texts = resources.replies()["handover"]
+        said_before = any(texts[key] in text for text in _last_bot_texts(tracker))
+        dispatcher.utter_message(text=texts[f"{key}_again" if said_before else key])
+
     def validate_consent(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
@@ -86,7 +106,7 @@ class ValidateHandoverForm(FormValidationAction):
         if answer is None and is_stop(str(value or "")):
             answer = False
         if answer is None:
-            self._say(dispatcher, "consent_invalid")
+            self._invalid(dispatcher, tracker, "consent_invalid")
         return {c.SLOT_CONSENT: answer} if answer is not False else cancelled()
 
     def validate_contact_name(
@@ -97,7 +117,7 @@ class ValidateHandoverForm(FormValidationAction):
             return cancelled()
         name, company = split_name_company(text)
         if name is None:
-            self._say(dispatcher, "name_invalid")
+            self._invalid(dispatcher, tracker, "name_invalid")
             return {c.SLOT_CONTACT_NAME: None}
         return {c.SLOT_CONTACT_NAME: name, **({c.SLOT_CONTACT_COMPANY: company} if company else {})}
 
@@ -122,7 +142,7 @@ class ValidateHandoverForm(FormValidationAction):
             return corrected
         company = parse_company(text)
         if company is None:
-            self._say(dispatcher, "company_invalid")
+            self._invalid(dispatcher, tracker, "company_invalid")
         return {c.SLOT_CONTACT_COMPANY: company}
 
     def validate_contact_phone(
@@ -137,7 +157,7 @@ class ValidateHandoverForm(FormValidationAction):
         corrected = self._name_correction(text, c.SLOT_CONTACT_PHONE, dispatcher)
         if corrected is not None:
             return corrected
-        self._say(dispatcher, "phone_invalid")
+        self._invalid(dispatcher, tracker, "phone_invalid")
         return {c.SLOT_CONTACT_PHONE: None}
 
     def validate_contact_confirmed(
@@ -150,7 +170,7 @@ class ValidateHandoverForm(FormValidationAction):
             return {c.SLOT_CONTACT_CONFIRMED: True}
         changes = corrections(text)
         if not changes:
-            self._say(dispatcher, "confirm_invalid")
+            self._invalid(dispatcher, tracker, "confirm_invalid")
         return {**changes, c.SLOT_CONTACT_CONFIRMED: None}  # asked again with the new details
 
 

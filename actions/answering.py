@@ -21,6 +21,8 @@ _PHONE = re.compile(r"(?<!\d)(?:0\d{2,3}-\d{7,8}|1[3-9]\d{9}|123\d{2})(?!\d)")
 NUMBER_CUES = ("多少", "几", "比例", "目标", "最高", "上限", "金额", "标准", "占")
 PHONE_CUES = ("电话", "联系方式", "号码", "热线", "怎么联系")
 ADDRESS_CUES = ("地址", "在哪", "位置", "怎么去", "哪里")
+DATE_CUES = ("哪天", "何时", "什么时候", "哪一年", "哪年", "日期", "时间", "几月", "多久")
+_DATE = re.compile(r"\d{4}\s*年|\d{1,2}\s*月|\d{4}-\d{2}")
 _YEAR = re.compile(r"(20\d{2})\s*年度?")
 
 
@@ -61,6 +63,8 @@ def sentence_score(question: str, sentence: str) -> float:
         score += 4.0
     if any(c in question for c in ADDRESS_CUES) and "地址" in sentence:
         score += 4.0
+    if any(c in question for c in DATE_CUES) and _DATE.search(sentence):
+        score += 3.0
     return score
 
 

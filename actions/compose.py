@@ -6,13 +6,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from actions.answering import citation, select_sentences, source_payload, split_sentences
+from actions.answering import Picked, citation, select_sentences, source_payload, split_sentences
 from actions.routing import RouteDecision
+from retrieval.entries import station_source
 from retrieval.hits import Hit
 from retrieval.schema import STATION_TYPE_LABELS, Station, StationType
 
 END_MARKS = "。！？!?；;…"
 ANSWER_HITS = 3
+RECORD_KINDS = ("station", "rule")  # entries kept as "标签：值" records
 # Record lines that are not answer text: the citation and the card carry them.
 SKIPPED_LABELS = frozenset({"来源", "演示数据", "类别", "服务范围", "依据"})
 
@@ -48,7 +50,7 @@ def answer_reply(
     if not picks:
         return Reply(skip)
     used = sorted({p.passage for p in picks})
-    answer = "".join(p.text if p.text.endswith(tuple(END_MARKS)) else p.text + "。" for p in picks)
+    answer = "".join(_passage_answer(top[i], [p for p in picks if p.passage == i], labels) for i in used)
     citations = "；".join(citation(top[i], labels) for i in used)
     body = labels["body_tentative" if tentative else "body"].format(answer=answer)
     text = "\n".join([body, labels["citation"].format(citations=citations)])
@@ -58,25 +60,59 @@ def answer_reply(
     return Reply(text, list(labels["follow_up_buttons"]), payload)
 
 
+def _passage_answer(hit: Hit, picks: Sequence[Picked], labels: dict[str, str]) -> str:
+    """The picked sentences of one passage, a record's subject named first."""
+    said = "".join(p.text if p.text.endswith(tuple(END_MARKS)) else p.text + "。" for p in picks)
+    if hit.kind in RECORD_KINDS:
+        return labels["record_subject"].format(subject=subject_of(hit)) + said
+    return said
+
+
 def passage_text(hit: Hit) -> str:
-    """The hit's body as sentences: a station's or rule's "标签：值" lines name their subject."""
-    if hit.kind not in ("station", "rule"):
+    """The hit's body as sentences: a station's or rule's "标签：值" lines become "标签：值。"
+    (metadata lines dropped); `answer_reply` names the subject once before them."""
+    if hit.kind not in RECORD_KINDS:
         return hit.body
-    subject = hit.title.split("（")[0]
     lines = []
     for line in hit.body.splitlines():
         label, sep, value = line.partition("：")
-        if not sep or label in SKIPPED_LABELS:
-            continue
-        value = value.rstrip("。；; ")
-        lines.append(f"{subject}的{label}：{value}。")
+        if sep and label not in SKIPPED_LABELS:
+            lines.append(f"{label}：{value.rstrip('。；; ')}。")
     return "\n".join(lines)
+
+
+def subject_of(hit: Hit) -> str:
+    """What a record passage is about, for "关于…：" before its sentences."""
+    return hit.title.split("（")[0]
 
 
 def no_answer_reply(texts: dict[str, Any]) -> Reply:
     """The honest 'the knowledge base has no answer' reply, offering the centre and a human."""
     labels = texts["no_answer"]
     return Reply(labels["text"].strip(), list(labels["buttons"]), {"fallback": True, "tier": "none"})
+
+
+CITED_SOURCES = 3  # a station list cites at most this many distinct sources in its text
+CITED_CHARS = 40
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def station_source_payload(station: Station) -> dict[str, Any]:
+    """The `sources` entry of a listed station: where its details come from."""
+    source = station_source(station)
+    return {
+        "title": source.title,
+        "number": "",
+        "section": station.name,
+        "date": source.date,
+        "status": source.status.value,
+        "snippet": "、".join(station.services),
+        "url": source.url,
+        "demo": station.demo,
+    }
 
 
 def station_payload(station: Station) -> dict[str, Any]:
@@ -161,7 +197,11 @@ def route_reply(
     if decision.needs_need:
         lines.append(labels["ask_need"])
         buttons = list(labels["need_buttons"]) + buttons
-    payload: dict[str, Any] = {"stations": [station_payload(s) for s in decision.stations]}
+    sources = [station_source_payload(s) for s in decision.stations]
+    titles = list(dict.fromkeys(clip(p["title"], CITED_CHARS) for p in sources))
+    lines.append(labels["citation"].format(citations="；".join(titles[:CITED_SOURCES])))
+    stations = [station_payload(s) for s in decision.stations]
+    payload: dict[str, Any] = {"stations": stations, "sources": sources}
     if missed:
         payload.update(fallback=True, tier="none")
     return Reply("\n".join(lines), buttons, payload)

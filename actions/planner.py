@@ -27,6 +27,7 @@ ACT_INTENTS = frozenset(
 # These never apply to a message carrying a number, a question word or a contact word.
 CLOSING_ACTS = frozenset({c.GOODBYE, c.THANK, c.FEEDBACK})
 ACT_MAX_CHARS = 20
+ACT_CUE_SHARE = 0.4  # at least this share of an act's characters are act words
 CONTACT_WORDS = ("电话", "热线", "号码", "地址", "联系", "邮箱")
 ACT_RESPONSES = {
     c.GREET: "utter_greet",
@@ -191,6 +192,18 @@ def _act(turn: Turn, vocab: Vocabulary, best: Evidence | None) -> str | None:
         any(ch.isdigit() for ch in bare) or is_question(key) or any(w in key for w in CONTACT_WORDS)
     ):
         return None
-    if not any(cue in key for cue in vocab.act_cues.get(intent, ())):
+    has_cue = any(cue in key for cue in vocab.act_cues.get(intent, ()))
+    if not has_cue or _cue_share(bare, vocab) < ACT_CUE_SHARE:
         return None  # gibberish and English questions land on acts with full confidence
     return intent
+
+
+def _cue_share(bare: str, vocab: Vocabulary) -> float:
+    """The share of the message's characters that act words account for ("嗯嗯额额哦哦": a third)."""
+    covered = [False] * len(bare)
+    for cue in {w for words in vocab.act_cues.values() for w in words}:
+        start = bare.find(cue)
+        while start >= 0:
+            covered[start : start + len(cue)] = [True] * len(cue)
+            start = bare.find(cue, start + 1)
+    return sum(covered) / len(bare)

@@ -173,5 +173,7 @@ def route_to_station(
     reply = route_reply(
         decision, texts, resources.station_guide(), location_text=plan.location, missed=missed
     )
+    if reply.text == turn.last_answer:  # asked again: point at the list instead of repeating it
+        reply = Reply(texts["route"]["repeated"], reply.buttons, reply.payload)
     send(dispatcher, reply)
-    return _route_slots(decision, turn, plan)
+    return [*_route_slots(decision, turn, plan), SlotSet(c.SLOT_LAST_ANSWER, reply.text)]

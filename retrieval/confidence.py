@@ -64,7 +64,12 @@ def has_chinese(text: str) -> bool:
     return bool(_HAN.search(text))
 
 
+NOT_DOMAIN = ("许可证",)  # a business licence is not IP licensing
+
+
 def mentions_domain(text: str) -> bool:
     """True if the question uses a word of intellectual property (Chinese or English)."""
     lowered = text.lower()
+    for phrase in NOT_DOMAIN:
+        lowered = lowered.replace(phrase, " ")
     return any(word in lowered for word in DOMAIN_WORDS) or bool(_LATIN.search(lowered))

@@ -106,9 +106,9 @@ def rule_chunks(rule: Rule) -> list[Chunk]:
     return _chunks(rule.id, "rule", rule.title, rule.category, header, body, source)
 
 
-def station_chunks(station: Station) -> list[Chunk]:
-    """Chunks of one station (normally one)."""
-    source = Source(
+def station_source(station: Station) -> Source:
+    """Where a station's details come from, as cited with answers and station lists."""
+    return Source(
         title=station.source or station.name,
         date=station.source_date,
         status=station.status,
@@ -116,6 +116,11 @@ def station_chunks(station: Station) -> list[Chunk]:
         verified=station.verified,
         reviewed_on=_iso(station.reviewed_on),
     )
+
+
+def station_chunks(station: Station) -> list[Chunk]:
+    """Chunks of one station (normally one)."""
+    source = station_source(station)
     header, body = render_station(station)
     label = STATION_TYPE_LABELS[station.type]
     return _chunks(station.id, "station", station.name, label, header, body, source)

@@ -123,7 +123,7 @@ class Searcher:
         coverage = max(
             (index.bm25.coverage(tokens, row) for row, _ in top[:COVERAGE_HITS]), default=0.0
         )
-        cosines = sorted(dense.values(), reverse=True)[:2] + [0.0, 0.0]
+        cosines = [*sorted(dense.values(), reverse=True)[:2], 0.0, 0.0]
         signals = Signals(
             top_cosine=cosines[0],
             cosine_margin=cosines[0] - cosines[1],

@@ -20,7 +20,7 @@ from service.chat import convert
 from service.rasa_client import RasaClient, RasaUnavailableError
 from service.redaction import redact
 from service.schemas import ChatResponse
-from service.store import PendingTurnRow, Store
+from service.store import CONTACT_HIDDEN, PendingTurnRow, Store
 
 log = logging.getLogger(__name__)
 CHANNELS = ("web", "wechat")
@@ -83,8 +83,16 @@ def _record(
         fallback=fallback,
         asked_contact=asks_contact(messages),
         referrals=convert(conversation, messages).referrals,
-        answer=redact("\n".join(str(m.get("text") or "") for m in messages if m.get("text"))),
+        answer=_answer_text(messages),
     )
+
+
+def _answer_text(messages: list[dict[str, Any]]) -> str:
+    """The bot's words for the turn log; a contact question (the read-back repeats the details) is
+    not kept."""
+    if asks_contact(messages):
+        return CONTACT_HIDDEN
+    return redact("\n".join(str(m.get("text") or "") for m in messages if m.get("text")))
 
 
 def asks_contact(messages: list[dict[str, Any]]) -> bool:

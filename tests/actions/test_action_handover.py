@@ -8,6 +8,7 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import constants as c
+from actions import resources
 from actions.action_handover import ActionCreateReferral, ValidateHandoverForm
 from actions.action_session import ActionSessionStart
 from retrieval.knowledge import KnowledgeBase
@@ -141,7 +142,9 @@ async def test_new_session_keeps_only_the_place(domain: dict[str, Any]) -> None:
     assert events[1]["name"] == c.SLOT_LOCATION and events[1]["value"] == "五角场街道"
 
 
-def validate(method: str, value: str, slots: dict[str, Any] | None = None) -> tuple[dict[str, Any], list[str]]:
+def validate(
+    method: str, value: str, slots: dict[str, Any] | None = None
+) -> tuple[dict[str, Any], list[str]]:
     dispatcher = CollectingDispatcher()
     result = getattr(ValidateHandoverForm(), method)(value, dispatcher, make_tracker(value, slots=slots), {})
     return result, [m["text"] for m in dispatcher.messages]
@@ -149,7 +152,13 @@ def validate(method: str, value: str, slots: dict[str, Any] | None = None) -> tu
 
 @pytest.mark.parametrize("word", ["取消", "算了", "不用了", "不同意", "算了吧，不转了"])
 @pytest.mark.parametrize(
-    "method", ["validate_contact_name", "validate_contact_company", "validate_contact_phone", "validate_contact_confirmed"]
+    "method",
+    [
+        "validate_contact_name",
+        "validate_contact_company",
+        "validate_contact_phone",
+        "validate_contact_confirmed",
+    ],
 )
 def test_an_explicit_stop_ends_the_form_at_any_step(method: str, word: str) -> None:
     result, _ = validate(method, word)
@@ -184,9 +193,15 @@ def test_act_words_are_not_names(word: str) -> None:
     [
         ("确认", {c.SLOT_CONTACT_CONFIRMED: True}),
         ("对", {c.SLOT_CONTACT_CONFIRMED: True}),
-        ("电话不对，应该是13900001111", {c.SLOT_CONTACT_PHONE: "13900001111", c.SLOT_CONTACT_CONFIRMED: None}),
+        (
+            "电话不对，应该是13900001111",
+            {c.SLOT_CONTACT_PHONE: "13900001111", c.SLOT_CONTACT_CONFIRMED: None},
+        ),
         ("名字改成王强", {c.SLOT_CONTACT_NAME: "王强", c.SLOT_CONTACT_CONFIRMED: None}),
-        ("公司改成上海某某生物有限公司", {c.SLOT_CONTACT_COMPANY: "上海某某生物有限公司", c.SLOT_CONTACT_CONFIRMED: None}),
+        (
+            "公司改成上海某某生物有限公司",
+            {c.SLOT_CONTACT_COMPANY: "上海某某生物有限公司", c.SLOT_CONTACT_CONFIRMED: None},
+        ),
     ],
 )
 def test_the_read_back_is_confirmed_or_corrected(text: str, changes: dict[str, Any]) -> None:
@@ -201,14 +216,33 @@ def test_an_unclear_reply_to_the_read_back_asks_again() -> None:
 
 @pytest.mark.anyio
 @pytest.mark.parametrize("intent", [c.GOODBYE, c.FEEDBACK, c.ASK_QUESTION, c.THANK])
-async def test_the_form_reads_the_requested_detail_whatever_the_intent(domain: dict[str, Any], intent: str) -> None:
+async def test_the_form_reads_the_requested_detail_whatever_the_intent(
+    domain: dict[str, Any], intent: str
+) -> None:
     tracker = make_tracker(
         "139 1234 5678",
         intent,
-        slots={c.SLOT_CONSENT: True, **{k: v for k, v in CONTACT.items() if k != c.SLOT_CONTACT_PHONE},
-               c.SLOT_REQUESTED: c.SLOT_CONTACT_PHONE},
+        slots={
+            c.SLOT_CONSENT: True,
+            **{k: v for k, v in CONTACT.items() if k != c.SLOT_CONTACT_PHONE},
+            c.SLOT_REQUESTED: c.SLOT_CONTACT_PHONE,
+        },
         active_loop=c.HANDOVER_FORM,
     )
     events = await ValidateHandoverForm().run(CollectingDispatcher(), tracker, domain)
     phones = [e["value"] for e in events if e.get("name") == c.SLOT_CONTACT_PHONE]
     assert phones[-1] == "13912345678"
+
+
+def test_the_same_invalid_value_twice_is_answered_in_other_words() -> None:
+    dispatcher = CollectingDispatcher()
+    first = resources.replies()["handover"]["phone_invalid"]
+    events = [
+        {"event": "user", "text": "12345"},
+        {"event": "bot", "text": first},
+        {"event": "user", "text": "6512345"},
+    ]
+    tracker = make_tracker("6512345", c.INFORM, events=events)
+    ValidateHandoverForm().validate_contact_phone("6512345", dispatcher, tracker, {})
+    [said] = [m["text"] for m in dispatcher.messages]
+    assert said.startswith("这个号码也不对")

@@ -35,7 +35,9 @@ def turn(text: str, intent: str = c.ASK_QUESTION, **state: Any) -> Turn:
     return Turn(**values)
 
 
-def plan(text: str, intent: str = c.ASK_QUESTION, evidence: tuple[Evidence, ...] = (NONE,), **state: Any) -> Plan:
+def plan(
+    text: str, intent: str = c.ASK_QUESTION, evidence: tuple[Evidence, ...] = (NONE,), **state: Any
+) -> Plan:
     return plan_turn(turn(text, intent, **state), VOCAB, evidence)
 
 
@@ -75,7 +77,12 @@ def test_an_act_with_a_strong_answer_is_answered() -> None:
 
 @pytest.mark.parametrize(
     ("text", "intent"),
-    [("asdfghjkl", c.GREET), ("12345", c.GOODBYE), ("今天天气怎么样", c.OUT_OF_SCOPE), ("讲个笑话", c.CHITCHAT)],
+    [
+        ("asdfghjkl", c.GREET),
+        ("12345", c.GOODBYE),
+        ("今天天气怎么样", c.OUT_OF_SCOPE),
+        ("讲个笑话", c.CHITCHAT),
+    ],
 )
 def test_what_nothing_can_place_falls_back_never_greets_or_says_goodbye(text: str, intent: str) -> None:
     result = plan(text, intent)
@@ -121,7 +128,9 @@ def test_a_stated_need_covered_by_a_rule_is_answered_and_routed() -> None:
 
 def test_a_place_after_an_answer_routes_on_the_remembered_need() -> None:
     state = dict(topic=c.TOPIC_QUESTION, last_question="知识产权质押贷款有贴息吗", slot_need="融资")
-    result = plan("我们公司在新江湾城街道 材料交哪", c.INFORM, (CLOSEST,), location_text="新江湾城街道", **state)
+    result = plan(
+        "我们公司在新江湾城街道 材料交哪", c.INFORM, (CLOSEST,), location_text="新江湾城街道", **state
+    )
     assert result.kind == "route" and result.needs == ("融资",) and result.location == "新江湾城街道"
 
 
@@ -138,7 +147,10 @@ def test_which_department_after_an_answer_routes_on_its_subject() -> None:
 
 def test_an_elliptical_follow_up_is_answered_from_the_completed_question() -> None:
     state = dict(topic=c.TOPIC_QUESTION, last_question="专利资助有哪些")
-    alone, completed = Evidence("具体多少钱", "none"), Evidence("专利资助有哪些 具体多少钱", "certain", "rule")
+    alone, completed = (
+        Evidence("具体多少钱", "none"),
+        Evidence("专利资助有哪些 具体多少钱", "certain", "rule"),
+    )
     result = plan("具体多少钱", c.INFORM, (alone, completed), **state)
     assert result.kind == "answer" and result.evidence == completed
 
@@ -175,6 +187,9 @@ def test_a_where_question_about_something_else_is_declined(text: str) -> None:
 
 
 def test_a_message_with_its_own_subject_is_answered_alone() -> None:
-    alone, completed = Evidence("那商标可以质押吗", "certain", "faq"), Evidence("x 那商标可以质押吗", "certain")
+    alone, completed = (
+        Evidence("那商标可以质押吗", "certain", "faq"),
+        Evidence("x 那商标可以质押吗", "certain"),
+    )
     state = dict(topic=c.TOPIC_QUESTION, last_question="知识产权质押贷款有贴息吗")
     assert plan("那商标可以质押吗", c.ASK_QUESTION, (alone, completed), **state).evidence == alone

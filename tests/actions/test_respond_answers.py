@@ -85,7 +85,10 @@ async def test_an_ip_question_without_an_answer_says_so_and_offers_the_bodies(
     use_searcher([hit("无关内容。")], answerable=False)
     dispatcher, _ = await run(make_tracker("商标续展要交多少钱？", c.ASK_QUESTION), domain)
     [message] = dispatcher.messages
-    assert message["text"].startswith("知识库里没有找到") and "来源" not in message["text"]
+    assert message["text"].startswith("知识库里没有找到")
+    assert {src["section"] for src in message["custom"]["sources"]} == {
+        s["name"] for s in message["custom"]["stations"]
+    }
     assert message["custom"]["fallback"] is True and message["custom"]["tier"] == "none"
     assert {s["type"] for s in message["custom"]["stations"]} == {"trademark_station"}
 

@@ -124,7 +124,8 @@ async def test_which_department_after_an_answer_routes_on_its_subject(
     [message] = dispatcher.messages
     types = {station["type"] for station in message["custom"]["stations"]}
     assert types and types <= {"service_center", "tech_transfer"}
-    assert "sources" not in message["custom"]  # routed on the remembered need, not answered again
+    assert message["text"].startswith("可以联系以下机构")  # routed on the remembered need, not answered again
+    assert "站点信息来源：" in message["text"]
     assert fake.queries
 
 
