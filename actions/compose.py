@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,11 +35,13 @@ def answer_reply(
     *,
     tentative: bool = False,
     skip: str = "",
+    caution: Callable[[Hit], str] | None = None,
 ) -> Reply:
     """A short answer from the best sentences of the top hits, with its citation and sources.
 
     A tentative answer (the closest passage, not a close match) says so before the text.
-    Sentences contained in `skip` (the previous answer) are left out.
+    Sentences contained in `skip` (the previous answer) are left out. `caution` gives a hit's line
+    on how sure the knowledge is ("" when none is due); one line is added, and shown with the source.
     """
     labels = texts["answer"]
     top = list(hits[:ANSWER_HITS])
@@ -53,8 +55,13 @@ def answer_reply(
     answer = "".join(_passage_answer(top[i], [p for p in picks if p.passage == i], labels) for i in used)
     citations = "；".join(citation(top[i], labels) for i in used)
     body = labels["body_tentative" if tentative else "body"].format(answer=answer)
-    text = "\n".join([body, labels["citation"].format(citations=citations)])
-    sources = [source_payload(top[i], "".join(p.text for p in picks if p.passage == i)) for i in used]
+    cautions = {i: caution(top[i]) if caution else "" for i in used}
+    notes = list(dict.fromkeys(c for c in cautions.values() if c))
+    text = "\n".join([body, labels["citation"].format(citations=citations), *notes[:1]])
+    sources = [
+        {**source_payload(top[i], "".join(p.text for p in picks if p.passage == i)), "caution": cautions[i]}
+        for i in used
+    ]
     tier = "closest" if tentative else "certain"
     payload = {"sources": sources, "fallback": False, "tier": tier}
     return Reply(text, list(labels["follow_up_buttons"]), payload)

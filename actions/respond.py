@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from rasa_sdk.events import EventType, SlotSet
@@ -19,8 +20,11 @@ from actions.routing import RouteDecision, RouteQuery, primary_need, route
 from actions.turn import Turn
 from actions.vocabulary import Vocabulary
 from retrieval.errors import RetrievalError
-from retrieval.hits import SearchResult
+from retrieval.freshness import Reason, assess_source
+from retrieval.hits import Hit, SearchResult
 from retrieval.normalize import normalize_text
+from retrieval.schema import Status
+from retrieval.settings import get_settings
 
 log = logging.getLogger(__name__)
 SEARCH_K = 5
@@ -125,9 +129,11 @@ def answer(
     question = evidence.question
     focus = turn.text or question  # sentences are picked for what the user just asked
     tentative = evidence.tier != "certain"
-    reply = answer_reply(focus, result.hits, texts, tentative=tentative)
+    note = caution_note(texts["answer"], date.today(), get_settings().freshness_months)
+    reply = answer_reply(focus, result.hits, texts, tentative=tentative, caution=note)
     if reply.text == turn.last_answer:
-        reply = answer_reply(focus, result.hits, texts, tentative=tentative, skip=turn.last_answer)
+        skip = turn.last_answer
+        reply = answer_reply(focus, result.hits, texts, tentative=tentative, skip=skip, caution=note)
     if reply.text == turn.last_answer:
         reply = Reply(texts["answer"]["nothing_more"], list(texts["answer"]["follow_up_buttons"]), {})
     send(dispatcher, reply)
@@ -137,6 +143,25 @@ def answer(
         SlotSet(c.SLOT_LAST_ANSWER, reply.text),
         SlotSet(c.SLOT_ROUTE_STATUS, None),
     ]
+
+
+def caution_note(labels: dict[str, str], today: date, max_age_months: int) -> Callable[[Hit], str]:
+    """A hit's line on how sure the knowledge is: status unknown, undated, or older than the setting.
+    Historical entries say so in their status label already."""
+
+    def note(hit: Hit) -> str:
+        if hit.source.status == Status.historical:
+            return ""
+        verdict = assess_source(hit.source, today, max_age_months)
+        if Reason.unknown_status in verdict.reasons:
+            return labels["caution_unknown"]
+        if Reason.old_source in verdict.reasons and verdict.source_year:
+            return labels["caution_old"].format(year=verdict.source_year)
+        if Reason.undated in verdict.reasons:
+            return labels["caution_undated"]
+        return ""
+
+    return note
 
 
 def _route_slots(decision: RouteDecision, turn: Turn, plan: Plan) -> list[EventType]:

@@ -12,6 +12,7 @@ from actions import constants as c
 from actions.action_respond import ActionRespond
 from retrieval.errors import IndexNotBuiltError
 from retrieval.knowledge import KnowledgeBase
+from retrieval.schema import Status
 from tests.actions.conftest import FakeSearcher, hit, make_tracker
 
 PLAN = (
@@ -161,3 +162,31 @@ async def test_place_after_a_question_routes(
     assert len(dispatcher.messages) == 1
     assert [s["id"] for s in dispatcher.messages[0]["custom"]["stations"]] == ["tm-wujiaochang"]
     assert slot(events, c.SLOT_LOCATION) == "五角场街道"
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("status", "date", "line"),
+    [
+        (Status.unknown, "2024-03-15", "现行状态未核实"),
+        (Status.current, "2021-05", "信息来源于2021年"),
+        (Status.current, "未注明", "未注明日期"),
+        (Status.historical, "2021", None),  # the status label says 历史 already
+    ],
+)
+async def test_an_unsure_or_old_source_adds_one_caution_line(
+    use_searcher: Callable[..., FakeSearcher],
+    use_directory: KnowledgeBase,
+    domain: dict[str, Any],
+    status: Status,
+    date: str,
+    line: str | None,
+) -> None:
+    use_searcher([hit(PLAN, status=status, date=date), hit(PLAN, status=status, date=date)])
+    dispatcher, _ = await run(make_tracker("质押贷款贴息是多少", c.ASK_QUESTION), domain)
+    text = dispatcher.messages[0]["text"]
+    if line is None:
+        assert "提示：" not in text
+    else:
+        assert text.count("提示：") == 1 and line in text
+        assert dispatcher.messages[0]["custom"]["sources"][0]["caution"]
