@@ -136,6 +136,18 @@ def status_label(hit: Hit, labels: dict[str, str]) -> str:
     return labels["status_unknown"]
 
 
+_ISO = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
+
+
+def chinese_date(value: str) -> str:
+    """2024-03-15 → 2024年3月15日, 2022-03 → 2022年3月; anything else as written (2021, 约2023年)."""
+    match = _ISO.match(value.strip())
+    if not match:
+        return value
+    year, month, day = match.groups()
+    return f"{year}年{int(month)}月" + (f"{int(day)}日" if day else "")
+
+
 def citation(hit: Hit, labels: dict[str, str]) -> str:
     """One source in words: title, document number, section, date, status (and 演示数据)."""
     source = hit.source
@@ -147,7 +159,7 @@ def citation(hit: Hit, labels: dict[str, str]) -> str:
     if hit.section and hit.section not in title:
         parts.append(hit.section)
     if source.date:
-        parts.append(source.date)
+        parts.append(chinese_date(source.date))
     parts.append(status_label(hit, labels))
     if source.demo:
         parts.append(labels["demo"])

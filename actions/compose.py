@@ -51,6 +51,7 @@ def answer_reply(
     picks = select_sentences(question, passages, whole_first=top[0].kind == "faq" and not skip)
     if not picks:
         return Reply(skip)
+    picks = with_standard(picks, top, passages)
     used = sorted({p.passage for p in picks})
     answer = "".join(_passage_answer(top[i], [p for p in picks if p.passage == i], labels) for i in used)
     citations = "；".join(citation(top[i], labels) for i in used)
@@ -65,6 +66,23 @@ def answer_reply(
     tier = "closest" if tentative else "certain"
     payload = {"sources": sources, "fallback": False, "tier": tier}
     return Reply(text, list(labels["follow_up_buttons"]), payload)
+
+
+STANDARD_LABEL = "标准与上限："  # a subsidy rule's amount line: said whenever the rule is
+
+
+def with_standard(picks: Sequence[Picked], top: Sequence[Hit], passages: Sequence[str]) -> list[Picked]:
+    """Picks plus the standard-and-cap line of every rule they quote: an answer about a subsidy
+    always says how much, as far as the knowledge knows."""
+    out = list(picks)
+    for i in sorted({p.passage for p in picks}):
+        if top[i].kind != "rule" or any(p.text.startswith(STANDARD_LABEL) for p in out if p.passage == i):
+            continue
+        lines = split_sentences(passages[i])
+        for position, line in enumerate(lines):
+            if line.startswith(STANDARD_LABEL):
+                out.append(Picked(i, position, line, 0.0))
+    return sorted(out, key=lambda p: (p.passage, p.position))
 
 
 def _passage_answer(hit: Hit, picks: Sequence[Picked], labels: dict[str, str]) -> str:

@@ -84,16 +84,20 @@ def plan_turn(turn: Turn, vocab: Vocabulary, evidence: Sequence[Evidence]) -> Pl
     if turn.topic == c.TOPIC_ROUTE and elliptical and turn.has_subject:
         return Plan("route", "follow-up on a route", **routed)
     if vocab.has_place_cue(text):
-        if subject_known and (turn.has_subject or elliptical):
-            if certain and _own_subject(turn) and best is not None and best.top_kind != "station":
+        if _own_subject(turn):
+            if certain and best is not None and best.top_kind != "station":
                 return Plan("answer_route", "asks where, and the knowledge answers", evidence=best, **routed)
             return Plan("route", "asks where to go", **routed)
-        if not subject_known and not (elliptical and answerable) and _may_route(turn, vocab):
+        if certain and best is not None and not elliptical:
+            return Plan("answer", "asks where a named body is", evidence=best, **routed)
+        if subject_known:
+            return Plan("route", "asks where for the subject so far", **routed)
+        if certain and best is not None:
+            return Plan("answer", "asks where the thing just discussed is", evidence=best, **routed)
+        if (not answerable or vocab.is_follow_up(text)) and _may_route(turn, vocab):
             return Plan("route", "asks where, need unknown", **routed)
-    if turn.location_text and not is_question(text):
+    if turn.location_text and (subject_known or not is_question(text)):
         return Plan("route", "place given", **routed)
-    if turn.location_text and subject_known and not certain:
-        return Plan("route", "place given for a need", **routed)
     if answerable and best is not None:
         if turn.has_subject and vocab.asks_for_offer(text):
             return Plan("answer_route", "asks whether a channel exists", evidence=best, **routed)
@@ -102,8 +106,10 @@ def plan_turn(turn: Turn, vocab: Vocabulary, evidence: Sequence[Evidence]) -> Pl
                 return Plan("route", "states a need", **routed)
             return Plan("answer_route", "a need in keywords or a statement", evidence=best, **routed)
         return Plan("answer", f"{best.tier} answer", evidence=best, **routed)
-    if turn.has_subject or (text == "" and subject_known):
-        if text == "" or not is_question(text):
+    if text == "" and subject_known:
+        return Plan("route", "a need from a button", **routed)
+    if turn.has_subject and (_is_ip_text(turn, vocab) or turn.topic is not None):
+        if not is_question(text):
             return Plan("route", "need without a question", **routed)
         return Plan("no_answer_route", "IP question the knowledge does not answer", **routed)
     if text == "" and turn.intent == c.FIND_STATION:
@@ -112,18 +118,19 @@ def plan_turn(turn: Turn, vocab: Vocabulary, evidence: Sequence[Evidence]) -> Pl
 
 
 def pick_evidence(turn: Turn, vocab: Vocabulary, evidence: Sequence[Evidence]) -> Evidence | None:
-    """The candidate to answer from. A message naming its own subject is answered alone unless
-    the completed question is surer; one without ("具体多少钱", "要准备哪些材料") is answered from
-    the completed question unless the message alone is surer."""
+    """The candidate to answer from. A message that leans on the last question ("质押融资总额呢",
+    "具体多少钱", "要准备哪些材料") is answered from the completed question unless the message alone
+    is surer; one that asks its own question ("那商标可以质押吗") the other way round."""
     if not evidence:
         return None
     alone, completed = evidence[0], (evidence[1] if len(evidence) > 1 else None)
     if completed is None:
         return alone
     rank = {"certain": 2, "closest": 1, "none": 0}
-    if turn.has_subject:
-        return completed if rank[completed.tier] > rank[alone.tier] else alone
-    return alone if rank[alone.tier] > rank[completed.tier] else completed
+    leaning = not _own_subject(turn) or (vocab.is_follow_up(turn.text) and not is_question(turn.text))
+    if leaning:
+        return alone if rank[alone.tier] > rank[completed.tier] else completed
+    return completed if rank[completed.tier] > rank[alone.tier] else alone
 
 
 QUESTION_INTENTS = frozenset({c.ASK_QUESTION, c.FIND_STATION, c.INFORM, c.NLU_FALLBACK})
@@ -167,7 +174,8 @@ def _fallback_response(turn: Turn, vocab: Vocabulary) -> str | None:
 
 
 def _is_ip_text(turn: Turn, vocab: Vocabulary) -> bool:
-    return turn.has_subject or mentions_domain(normalize_text(turn.text))
+    """Words of intellectual property, not only everyday ones that also name needs (申请, 贷款, 投诉)."""
+    return bool(turn.ip_types) or mentions_domain(normalize_text(turn.text))
 
 
 def text_is_off_topic(turn: Turn, vocab: Vocabulary) -> bool:

@@ -73,7 +73,7 @@ def read_turn(tracker: Tracker, vocab: Vocabulary, directory: Directory | None) 
     text = "" if raw.startswith("/") else raw.strip()
     # The word lists are precise where they match (被起诉 is a dispute, not a lawsuit to file);
     # the model's entities fill in when the words are new to them.
-    needs = tuple(vocab.find_needs(text)) or _merge(
+    needs = tuple(vocab.find_focus_needs(text)) or _merge(
         [vocab.canonical_need(v) for v in _entity_values(message, c.ENTITY_NEED)]
     )
     ip_types = tuple(vocab.find_ip_types(text)) or _merge(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -12,6 +13,8 @@ from retrieval.normalize import normalize_text
 
 VOCABULARY_FILE = Path(__file__).parent / "data" / "vocabulary.yml"
 _MASK = "\u0000"
+_CLAUSE = re.compile(r"[，,。；;！!？?\s]+")
+OVERSEAS = "海外"  # a place of the dispute, relevant whichever clause names it
 
 
 class VocabularyError(ValueError):
@@ -41,6 +44,19 @@ class Vocabulary:
     def find_needs(self, text: str) -> list[str]:
         """Canonical needs named in text, in order of appearance."""
         return find_terms(self.needs, text)
+
+    def find_focus_needs(self, text: str) -> list[str]:
+        """The needs of the last clause that names any, which is what the enterprise asks for
+        ("图案被人抄了，我们想先登记版权，去哪里办" is a registration); 海外 counts from anywhere."""
+        clauses = [c for c in _CLAUSE.split(normalize_text(text)) if c]
+        focus: list[str] = []
+        for clause in reversed(clauses):
+            focus = self.find_needs(clause)
+            if focus:
+                break
+        if OVERSEAS in self.find_needs(text) and OVERSEAS not in focus:
+            focus.append(OVERSEAS)
+        return focus
 
     def canonical_ip_type(self, value: str | None) -> str | None:
         """Map an entity value (or any text) to a canonical IP type, None if it names none."""

@@ -1,8 +1,12 @@
-"""Question features for the answer model: script and intellectual-property domain words."""
+"""Question features for the answer model (script, intellectual-property words) and English terms."""
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
 
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 
@@ -73,3 +77,25 @@ def mentions_domain(text: str) -> bool:
     for phrase in NOT_DOMAIN:
         lowered = lowered.replace(phrase, " ")
     return any(word in lowered for word in DOMAIN_WORDS) or bool(_LATIN.search(lowered))
+
+
+ENGLISH_TERMS_FILE = Path(__file__).parent / "data" / "english_terms.yml"
+
+
+@lru_cache(maxsize=1)
+def english_terms() -> tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]:
+    """English words and phrases with their Chinese terms (retrieval/data/english_terms.yml)."""
+    raw = yaml.safe_load(ENGLISH_TERMS_FILE.read_text(encoding="utf-8"))
+    return tuple(
+        (re.compile(rf"(?<![a-z]){re.escape(str(en).lower())}(?![a-z])"), tuple(str(t) for t in terms))
+        for en, terms in raw.items()
+    )
+
+
+def expand_english(text: str) -> str:
+    """A question without Chinese characters, followed by the Chinese terms of its English words."""
+    if has_chinese(text):
+        return text
+    lowered = text.lower()
+    added = [t for pattern, terms in english_terms() if pattern.search(lowered) for t in terms]
+    return f"{text} {' '.join(dict.fromkeys(added))}" if added else text

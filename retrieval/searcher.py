@@ -10,7 +10,7 @@ from typing import Literal
 import faiss
 
 from retrieval.calibration import get_model
-from retrieval.confidence import has_chinese, mentions_domain
+from retrieval.confidence import expand_english, has_chinese, mentions_domain
 from retrieval.dense import Encoder, get_encoder, search_dense
 from retrieval.errors import IndexMismatchError, IndexNotBuiltError
 from retrieval.fusion import fuse
@@ -90,7 +90,7 @@ class Searcher:
     ) -> tuple[list[str], dict[int, float], dict[int, float]]:
         """Query tokens, lexical candidates {row: bm25} and dense candidates {row: cosine}."""
         index = index or self.index()
-        norm = normalize_text(query)
+        norm = expand_english(normalize_text(query))
         n = self.settings.candidates
         tokens = index.tokenizer.tokenize(norm)
         lexical = index.bm25.top(tokens, n) if mode != "dense" else {}

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from actions.answering import citation, combine_follow_up, select_sentences, source_payload, split_sentences
+from actions.answering import (
+    chinese_date,
+    citation,
+    combine_follow_up,
+    select_sentences,
+    source_payload,
+    split_sentences,
+)
 from actions.resources import replies
 from retrieval.schema import Status
 from tests.actions.conftest import hit
@@ -52,7 +59,7 @@ def test_no_overlap_still_returns_the_top_passage_opening() -> None:
 def test_citation_of_a_current_document() -> None:
     text = citation(hit("…"), replies()["answer"])
     assert text.startswith("《上海市杨浦区关于国家知识产权强市建设试点城区工作方案")
-    assert "杨府发〔2024〕4号" in text and "四、（二）6." in text and "2024-03-15" in text
+    assert "杨府发〔2024〕4号" in text and "四、（二）6." in text and "2024年3月15日" in text
     assert text.endswith("现行")
 
 
@@ -132,3 +139,11 @@ def test_warm_up_survives_a_missing_index(
     monkeypatch.setattr(resources, "get_searcher", no_index)
     resources.warm_up()  # logs and returns: the first question retries
     assert "warm-up failed" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [("2024-03-15", "2024年3月15日"), ("2022-03", "2022年3月"), ("2021", "2021"), ("约2023年", "约2023年")],
+)
+def test_source_dates_read_as_chinese_dates(value: str, shown: str) -> None:
+    assert chinese_date(value) == shown

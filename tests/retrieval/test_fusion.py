@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.confidence import has_chinese, mentions_domain
+from retrieval.confidence import expand_english, has_chinese, mentions_domain
 from retrieval.fusion import fuse, min_max, rrf_fusion, score_fusion
 
 LEX = {1: 12.0, 2: 6.0, 3: 0.5}
@@ -54,3 +54,10 @@ def test_domain_words() -> None:
     assert not mentions_domain("帮我查一下zip文件") and not mentions_domain("vip会员怎么开")
     assert not mentions_domain("公司注册地址怎么变更") and not mentions_domain("附近有没有药店")
     assert has_chinese("what is 杨小知") and not has_chinese("What is the hotline?")
+
+
+def test_english_questions_are_searched_with_the_chinese_terms_of_their_words() -> None:
+    expanded = expand_english("Is there a subsidy for patent insurance?")
+    assert expanded.startswith("Is there a subsidy") and all(t in expanded for t in ("资助", "专利", "保险"))
+    assert expand_english("What is a zip file?") == "What is a zip file?"  # "ip" only as a word
+    assert expand_english("专利 subsidy") == "专利 subsidy"  # Chinese questions are searched as written
