@@ -11,6 +11,7 @@ _LANDLINE = re.compile(r"(?<!\d)(0\d{9,11})(?!\d)")
 _LOCAL = re.compile(r"(?<!\d)([2-9]\d{7})(?!\d)")
 _DIGIT = re.compile(r"\d")
 QUESTION_MARKS = ("?", "？", "吗", "什么", "怎么", "如何", "多少", "哪", "几", "是否", "啥")
+QUESTION_MARKS += ("咋", "怎样", "能否", "可否", "能不能", "可不可以", "有没有", "是不是")
 QUESTION_MARKS += ("想问", "想了解", "想知道", "请问")  # "想…" that asks rather than wants
 _EDGE_PUNCT = "，,。.！!？?：:；;、 \"'“”‘’"
 

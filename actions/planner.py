@@ -88,7 +88,7 @@ def plan_turn(turn: Turn, vocab: Vocabulary, evidence: Sequence[Evidence]) -> Pl
             if certain and best is not None and best.top_kind != "station":
                 return Plan("answer_route", "asks where, and the knowledge answers", evidence=best, **routed)
             return Plan("route", "asks where to go", **routed)
-        if certain and best is not None and not elliptical:
+        if certain and best is not None and best.question == text and not elliptical:
             return Plan("answer", "asks where a named body is", evidence=best, **routed)
         if subject_known:
             return Plan("route", "asks where for the subject so far", **routed)
@@ -137,11 +137,13 @@ QUESTION_INTENTS = frozenset({c.ASK_QUESTION, c.FIND_STATION, c.INFORM, c.NLU_FA
 
 
 def _trusted(turn: Turn, vocab: Vocabulary, best: Evidence | None) -> Evidence | None:
-    """A closest match for words without anything of IP, which NLU does not take for a question,
-    is not an answer (a bare "12345" matches the hotline's entry)."""
+    """A closest match for words without anything of IP is an answer only to a question that NLU
+    takes for one too (a bare "12345" matches the hotline's entry, "中考 政策 2025" a plan target)."""
     if best is None or best.tier != "closest" or _is_ip_text(turn, vocab):
         return best
-    return best if turn.intent in QUESTION_INTENTS else Evidence(best.question, "none", best.top_kind)
+    if turn.intent in QUESTION_INTENTS and is_question(turn.text):
+        return best
+    return Evidence(best.question, "none", best.top_kind)
 
 
 def _elliptical(turn: Turn, vocab: Vocabulary) -> bool:

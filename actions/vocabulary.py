@@ -15,6 +15,7 @@ VOCABULARY_FILE = Path(__file__).parent / "data" / "vocabulary.yml"
 _MASK = "\u0000"
 _CLAUSE = re.compile(r"[，,。；;！!？?\s]+")
 OVERSEAS = "海外"  # a place of the dispute, relevant whichever clause names it
+GENERAL = "咨询"  # "where do I ask": no need of its own
 
 
 class VocabularyError(ValueError):
@@ -49,11 +50,10 @@ class Vocabulary:
         """The needs of the last clause that names any, which is what the enterprise asks for
         ("图案被人抄了，我们想先登记版权，去哪里办" is a registration); 海外 counts from anywhere."""
         clauses = [c for c in _CLAUSE.split(normalize_text(text)) if c]
-        focus: list[str] = []
-        for clause in reversed(clauses):
-            focus = self.find_needs(clause)
-            if focus:
-                break
+        found = [needs for needs in (self.find_needs(c) for c in reversed(clauses)) if needs]
+        # "应该找哪个部门" only asks where: the need is in the clause before it
+        strong = [needs for needs in found if set(needs) - {GENERAL}]
+        focus = list((strong or found or [[]])[0])
         if OVERSEAS in self.find_needs(text) and OVERSEAS not in focus:
             focus.append(OVERSEAS)
         return focus

@@ -59,3 +59,16 @@ def test_follow_up(vocab: Vocabulary, text: str, expected: bool) -> None:
 def test_place_cues(vocab: Vocabulary) -> None:
     assert vocab.has_place_cue("软著登记去哪里咨询")
     assert not vocab.has_place_cue("质押贷款贴息多少")
+
+
+@pytest.mark.parametrize(
+    ("text", "needs"),
+    [
+        ("设计的图案被人抄了。我们想先把自己的作品登记版权，去哪里办？", ["注册"]),
+        ("前员工把核心代码带走了，涉及商业秘密，应该找哪个部门？", ["维权"]),
+        ("我们在美国被起诉专利侵权了，谁能帮忙？", ["海外", "维权"]),
+        ("知识产权方面问题很多，不知道该找哪个部门", ["咨询"]),
+    ],
+)
+def test_the_need_is_read_from_the_clause_that_asks(text: str, needs: list[str]) -> None:
+    assert get_vocabulary().find_focus_needs(text) == needs
