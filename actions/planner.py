@@ -163,9 +163,10 @@ def _own_subject(turn: Turn) -> bool:
 
 
 def _may_route(turn: Turn, vocab: Vocabulary) -> bool:
-    """A where-question without a need is routed (asking the need) only when it is about IP or
-    NLU takes it for one ("去哪里办"), not "上海哪里能看樱花"."""
-    return _is_ip_text(turn, vocab) or turn.intent == c.FIND_STATION
+    """A where-question without a need is routed (asking the need) only when it is about IP, or is
+    a bare "去哪里办" that NLU takes for one; not "上海哪里能看樱花"."""
+    bare = turn.intent == c.FIND_STATION and vocab.is_follow_up(turn.text)
+    return _is_ip_text(turn, vocab) or bare
 
 
 def _fallback_response(turn: Turn, vocab: Vocabulary) -> str | None:
