@@ -19,6 +19,7 @@ from actions.planner import Evidence, Plan, Tier, plan_turn
 from actions.routing import RouteDecision, RouteQuery, primary_need, route
 from actions.turn import Turn
 from actions.vocabulary import Vocabulary
+from retrieval.confidence import expand_english
 from retrieval.errors import RetrievalError
 from retrieval.freshness import Reason, assess_source
 from retrieval.hits import Hit, SearchResult
@@ -127,7 +128,7 @@ def answer(
     """The answer from the chosen question's hits; never the same words as the previous answer."""
     texts = resources.replies()
     question = evidence.question
-    focus = turn.text or question  # sentences are picked for what the user just asked
+    focus = expand_english(turn.text or question)  # sentences are picked for what was just asked
     tentative = evidence.tier != "certain"
     note = caution_note(texts["answer"], date.today(), get_settings().freshness_months)
     reply = answer_reply(focus, result.hits, texts, tentative=tentative, caution=note)
