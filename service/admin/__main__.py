@@ -1,4 +1,4 @@
-"""Command line: `python -m service.admin create-admin NAME | export DIR | publish | migrate | forget | …`."""
+"""Command line: `python -m service.admin create-admin NAME | reset-password NAME | backup DIR | …`."""
 
 from __future__ import annotations
 
@@ -40,6 +40,22 @@ def cmd_create_user(state: AdminState, args: argparse.Namespace) -> int:
         return 1
     state.store.audit("cli", "user_create", f"用户 {args.username}", f"角色 {args.role}")
     print(f"已创建{'管理员' if args.role == 'admin' else '编辑'}账号：{args.username}")
+    return 0
+
+
+def cmd_reset_password(state: AdminState, args: argparse.Namespace) -> int:
+    """For the admin who forgot theirs: a new password, their sessions ended, any login wait cleared."""
+    user = next((u for u in state.accounts.users() if u.username == args.username), None)
+    if user is None:
+        print(f"没有这个用户：{args.username}", file=sys.stderr)
+        return 1
+    try:
+        state.accounts.update_user(user.id, password=_password(), unlock=True)
+    except WeakPasswordError as error:
+        print(error, file=sys.stderr)
+        return 1
+    state.store.audit("cli", "user_update", f"用户 {args.username}", "password=已重置")
+    print(f"已重置密码：{args.username}")
     return 0
 
 
@@ -96,6 +112,9 @@ def parser() -> argparse.ArgumentParser:
     user.add_argument("username")
     user.add_argument("--role", choices=ROLES, default="editor")
     user.set_defaults(func=cmd_create_user)
+    reset = commands.add_parser("reset-password", help=f"重置账号密码（新密码从提示或 {PASSWORD_ENV} 读取）")
+    reset.add_argument("username")
+    reset.set_defaults(func=cmd_reset_password)
     out = commands.add_parser("export", help="把草稿知识库按 knowledge/ 的文件格式写出")
     out.add_argument("dir")
     out.set_defaults(func=cmd_export)
