@@ -17,6 +17,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from service import admin, errors
 from service.conversation import recover_pending
 from service.headers import SecurityHeaders
+from service.metrics import Observe
+from service.metrics import router as metrics_router
 from service.middleware import EdgeLimits, edge_rates, install_fallback_errors, install_log_redaction
 from service.rasa_client import HttpRasaClient
 from service.routers import chat, feedback, health, web, wechat
@@ -79,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_fallback_errors(app)  # a database outage or a bug: a polite answer, never a bare 500
     app.include_router(chat.router)
     app.include_router(health.router)
+    app.include_router(metrics_router)
     app.include_router(feedback.router)
     app.include_router(wechat.router)
     app.include_router(web.router)
@@ -92,5 +95,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["Content-Type"],
         )
     app.add_middleware(EdgeLimits, settings=settings, rates=rates)  # limits before anything else
-    app.add_middleware(SecurityHeaders)  # outermost: on every answer, the edge's 413/429 included
+    app.add_middleware(SecurityHeaders)  # on every answer, the edge's 413/429 included
+    app.add_middleware(Observe)  # outermost: request id and metrics for every request
     return app

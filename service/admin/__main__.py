@@ -14,6 +14,7 @@ from pathlib import Path
 from service.admin.auth import ROLES, UserExistsError, WeakPasswordError
 from service.admin.settings import AdminConfigError, get_admin_settings
 from service.admin.state import AdminState
+from service.backup import BackupError, backup, sqlite_path
 from service.privacy import forget, purge
 from service.settings import get_settings
 from service.store import Store
@@ -89,6 +90,25 @@ def cmd_forget(state: AdminState, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(state: AdminState, args: argparse.Namespace) -> int:
+    settings = get_settings()
+    stores = {
+        "gateway": sqlite_path(settings.effective_database_url),
+        "knowledge": sqlite_path(state.admin.database_url(settings)),
+        "rasa-tracker": None if settings.scale_out else settings.tracker_db,
+    }
+    try:
+        copied = backup(Path(args.dir), stores)
+    except BackupError as error:
+        print(error, file=sys.stderr)
+        return 1
+    for item in copied:
+        print(f"{item.name}：{item.file or item.note}")
+    state.store.audit("cli", "backup", str(args.dir), "，".join(c.name for c in copied if c.file))
+    print(f"备份已写入 {args.dir}（恢复：停止服务，把其中的 *.db 复制到 IPGP_VAR_DIR）")
+    return 0
+
+
 def cmd_purge(state: AdminState, args: argparse.Namespace) -> int:
     settings = get_settings()
     days = args.days if args.days is not None else settings.retention_days
@@ -123,6 +143,9 @@ def parser() -> argparse.ArgumentParser:
     gone = commands.add_parser("forget", help="删除一个用户（会话标识或 openid）的全部数据，并记入审计日志")
     gone.add_argument("sender_id")
     gone.set_defaults(func=cmd_forget)
+    save = commands.add_parser("backup", help="在线备份所有 SQLite 数据库（网关、知识库、Rasa 会话）到目录")
+    save.add_argument("dir")
+    save.set_defaults(func=cmd_backup)
     old = commands.add_parser("purge", help="删除超过保存期限（IPGP_RETENTION_DAYS）的对话、反馈、转介")
     old.add_argument("--days", type=int, default=None)
     old.set_defaults(func=cmd_purge)
