@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
 from service.chat import convert
+from service.metrics import FALLBACKS, TURNS, UPSTREAM_FAILURES
 from service.rasa_client import RasaClient, RasaUnavailableError
 from service.redaction import redact
 from service.schemas import ChatResponse
@@ -49,12 +50,18 @@ async def handle_turn(
     await run_in_threadpool(store.begin_turn, turn_key, conversation, channel, message)
     try:
         messages = await rasa.send(conversation, message)
-        if not messages:  # Rasa answers [] when its action server or lock store failed mid-turn
-            raise RasaUnavailableError("Rasa returned no messages")
     except RasaUnavailableError:
+        UPSTREAM_FAILURES.labels("rasa").inc()
         await run_in_threadpool(store.abandon_turn, turn_key)
         raise
+    if not messages:  # Rasa answers [] when its action server or lock store failed mid-turn
+        UPSTREAM_FAILURES.labels("actions").inc()
+        await run_in_threadpool(store.abandon_turn, turn_key)
+        raise RasaUnavailableError("Rasa returned no messages")
     conversion = convert(sender_id, messages)
+    TURNS.labels(channel).inc()
+    if conversion.response.fallback:
+        FALLBACKS.labels(channel).inc()
     try:
         await run_in_threadpool(
             _record, store, turn_key, conversation, channel, message, messages, conversion.response.fallback

@@ -16,6 +16,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from service import admin, errors
 from service.conversation import recover_pending
+from service.headers import SecurityHeaders
+from service.metrics import Observe
+from service.metrics import router as metrics_router
 from service.middleware import EdgeLimits, edge_rates, install_fallback_errors, install_log_redaction
 from service.rasa_client import HttpRasaClient
 from service.routers import chat, feedback, health, web, wechat
@@ -62,7 +65,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await rasa.aclose()
         app.state.store.engine.dispose()
 
-    app = FastAPI(title="杨浦知识产权全科医生", lifespan=lifespan)
+    # Production serves no API documentation: the schema maps every admin route for an attacker.
+    docs = settings.env != "production"
+    app = FastAPI(
+        title="杨浦知识产权全科医生",
+        lifespan=lifespan,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
+    )
     rates = edge_rates(settings)
     app.state.rates = rates  # the webhook charges its buckets only after the signature check
     app.dependency_overrides[get_settings] = lambda: settings
@@ -70,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_fallback_errors(app)  # a database outage or a bug: a polite answer, never a bare 500
     app.include_router(chat.router)
     app.include_router(health.router)
+    app.include_router(metrics_router)
     app.include_router(feedback.router)
     app.include_router(wechat.router)
     app.include_router(web.router)
@@ -82,5 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_methods=["POST"],
             allow_headers=["Content-Type"],
         )
-    app.add_middleware(EdgeLimits, settings=settings, rates=rates)  # outermost: limits before anything else
+    app.add_middleware(EdgeLimits, settings=settings, rates=rates)  # limits before anything else
+    app.add_middleware(SecurityHeaders)  # on every answer, the edge's 413/429 included
+    app.add_middleware(Observe)  # outermost: request id and metrics for every request
     return app

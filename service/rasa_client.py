@@ -7,6 +7,8 @@ from urllib.parse import quote
 
 import httpx
 
+from service.logs import REQUEST_ID_HEADER, current_request_id
+
 
 class RasaUnavailableError(Exception):
     """Rasa could not be reached or did not answer in time."""
@@ -26,14 +28,26 @@ class HttpRasaClient:
     `token` is Rasa's `--auth-token`: its HTTP API (trackers) refuses requests without it.
     """
 
-    def __init__(self, base_url: str, timeout_s: float, token: str = "") -> None:
-        self._client = httpx.AsyncClient(base_url=base_url, timeout=timeout_s)
+    def __init__(
+        self,
+        base_url: str,
+        timeout_s: float,
+        token: str = "",
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self._client = httpx.AsyncClient(base_url=base_url, timeout=timeout_s, transport=transport)
         self._token = token
 
     async def send(self, sender_id: str, message: str) -> list[dict[str, Any]]:
         try:
+            request_id = current_request_id()
+            body: dict[str, Any] = {"sender": sender_id, "message": message}
+            if request_id:  # Rasa keeps metadata on the user event: the action server can log the same id
+                body["metadata"] = {"request_id": request_id}
             response = await self._client.post(
-                "/webhooks/rest/webhook", json={"sender": sender_id, "message": message}
+                "/webhooks/rest/webhook",
+                json=body,
+                headers={REQUEST_ID_HEADER: request_id} if request_id else None,
             )
             response.raise_for_status()
             data = response.json()

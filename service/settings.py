@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     public_url: str = ""  # where users reach the chat page; empty: http://host:port/
     index_dir: Path = Path(".cache/index")  # same variable (IPGP_INDEX_DIR) as retrieval reads
     cors_origins: str = ""  # comma-separated origins of other sites that embed the widget
+    log_format: Literal["json", "text"] = "json"  # the gateway's log lines under the supervisor
+    metrics_token: str = ""  # set: /metrics answers only `Authorization: Bearer <token>`
 
     # WeChat Official Account webhook (/wechat); empty token: the webhook answers 503.
     wechat_token: str = ""

@@ -57,6 +57,13 @@ def rasa_auth_args(settings: Settings) -> list[str]:
     return ["--auth-token", settings.rasa_token] if settings.rasa_token else []
 
 
+def gateway_log_args(settings: Settings) -> list[str]:
+    """JSON log lines with the request id (service.logs), unless IPGP_LOG_FORMAT=text."""
+    if settings.log_format != "json":
+        return []
+    return ["--log-config", str(Path(__file__).resolve().parent / "log_config.json")]
+
+
 def rasa_endpoints(settings: Settings) -> str:
     """endpoints.scale.yml (PostgreSQL tracker store, Redis lock store) in scale-out, else endpoints.yml."""
     return "endpoints.scale.yml" if settings.scale_out else "endpoints.yml"
@@ -125,6 +132,7 @@ def specs(settings: Settings, rasa_bin: Path, model: Path) -> list[Spec]:
                 settings.host,
                 "--port",
                 str(settings.port),
+                *gateway_log_args(settings),
             ],
             f"http://{settings.host}:{settings.port}/healthz",
             common,

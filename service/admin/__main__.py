@@ -1,4 +1,4 @@
-"""Command line: `python -m service.admin create-admin NAME | export DIR | publish | migrate | forget | …`."""
+"""Command line: `python -m service.admin create-admin NAME | reset-password NAME | backup DIR | …`."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from pathlib import Path
 from service.admin.auth import ROLES, UserExistsError, WeakPasswordError
 from service.admin.settings import AdminConfigError, get_admin_settings
 from service.admin.state import AdminState
+from service.backup import BackupError, backup, sqlite_path
 from service.privacy import forget, purge
 from service.settings import get_settings
 from service.store import Store
@@ -40,6 +41,22 @@ def cmd_create_user(state: AdminState, args: argparse.Namespace) -> int:
         return 1
     state.store.audit("cli", "user_create", f"用户 {args.username}", f"角色 {args.role}")
     print(f"已创建{'管理员' if args.role == 'admin' else '编辑'}账号：{args.username}")
+    return 0
+
+
+def cmd_reset_password(state: AdminState, args: argparse.Namespace) -> int:
+    """For the admin who forgot theirs: a new password, their sessions ended, any login wait cleared."""
+    user = next((u for u in state.accounts.users() if u.username == args.username), None)
+    if user is None:
+        print(f"没有这个用户：{args.username}", file=sys.stderr)
+        return 1
+    try:
+        state.accounts.update_user(user.id, password=_password(), unlock=True)
+    except WeakPasswordError as error:
+        print(error, file=sys.stderr)
+        return 1
+    state.store.audit("cli", "user_update", f"用户 {args.username}", "password=已重置")
+    print(f"已重置密码：{args.username}")
     return 0
 
 
@@ -73,6 +90,25 @@ def cmd_forget(state: AdminState, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(state: AdminState, args: argparse.Namespace) -> int:
+    settings = get_settings()
+    stores = {
+        "gateway": sqlite_path(settings.effective_database_url),
+        "knowledge": sqlite_path(state.admin.database_url(settings)),
+        "rasa-tracker": None if settings.scale_out else settings.tracker_db,
+    }
+    try:
+        copied = backup(Path(args.dir), stores)
+    except BackupError as error:
+        print(error, file=sys.stderr)
+        return 1
+    for item in copied:
+        print(f"{item.name}：{item.file or item.note}")
+    state.store.audit("cli", "backup", str(args.dir), "，".join(c.name for c in copied if c.file))
+    print(f"备份已写入 {args.dir}（恢复：停止服务，把其中的 *.db 复制到 IPGP_VAR_DIR）")
+    return 0
+
+
 def cmd_purge(state: AdminState, args: argparse.Namespace) -> int:
     settings = get_settings()
     days = args.days if args.days is not None else settings.retention_days
@@ -96,6 +132,9 @@ def parser() -> argparse.ArgumentParser:
     user.add_argument("username")
     user.add_argument("--role", choices=ROLES, default="editor")
     user.set_defaults(func=cmd_create_user)
+    reset = commands.add_parser("reset-password", help=f"重置账号密码（新密码从提示或 {PASSWORD_ENV} 读取）")
+    reset.add_argument("username")
+    reset.set_defaults(func=cmd_reset_password)
     out = commands.add_parser("export", help="把草稿知识库按 knowledge/ 的文件格式写出")
     out.add_argument("dir")
     out.set_defaults(func=cmd_export)
@@ -104,6 +143,9 @@ def parser() -> argparse.ArgumentParser:
     gone = commands.add_parser("forget", help="删除一个用户（会话标识或 openid）的全部数据，并记入审计日志")
     gone.add_argument("sender_id")
     gone.set_defaults(func=cmd_forget)
+    save = commands.add_parser("backup", help="在线备份所有 SQLite 数据库（网关、知识库、Rasa 会话）到目录")
+    save.add_argument("dir")
+    save.set_defaults(func=cmd_backup)
     old = commands.add_parser("purge", help="删除超过保存期限（IPGP_RETENTION_DAYS）的对话、反馈、转介")
     old.add_argument("--days", type=int, default=None)
     old.set_defaults(func=cmd_purge)

@@ -1,4 +1,4 @@
-"""Staff accounts: argon2 password hashes, roles, lockout after failed logins, server-side sessions."""
+"""Staff accounts: argon2 password hashes, roles, login backoff (see throttle), server-side sessions."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from service.admin.db import session_factory
 from service.admin.models import SessionRow, UserRow, aware, utcnow
+from service.admin.throttle import LoginThrottle
 
 ROLES = ("editor", "admin")
 MIN_PASSWORD = 10
@@ -27,12 +28,12 @@ class LoginFailedError(Exception):
     """Wrong username or password (the message never says which)."""
 
 
-class AccountLockedError(Exception):
-    """Too many failed logins; carries when the lock ends."""
+class LoginThrottledError(Exception):
+    """Too many recent failures from this IP or for this name; carries the seconds to wait."""
 
-    def __init__(self, until: datetime) -> None:
-        self.until = until
-        super().__init__(f"locked until {until.isoformat()}")
+    def __init__(self, wait_s: float) -> None:
+        self.wait_s = wait_s
+        super().__init__(f"retry in {wait_s:.0f} s")
 
 
 class UserExistsError(Exception):
@@ -81,17 +82,16 @@ class Accounts:
         secret: str,
         *,
         session_minutes: int = 480,
-        max_failed: int = 5,
-        lockout_minutes: int = 15,
+        throttle: LoginThrottle | None = None,
         hasher: PasswordHasher | None = None,
     ) -> None:
         self.sessions: sessionmaker[Session] = session_factory(engine)
         self._secret = secret.encode()
         self._hasher = hasher or PasswordHasher()
-        self._dummy_hash = ""
+        # Unknown names are checked against this hash, made now so that no login pays for making it.
+        self._dummy_hash = self._hasher.hash(secrets.token_urlsafe(16))
         self.session_ttl = timedelta(minutes=session_minutes)
-        self.max_failed = max_failed
-        self.lockout = timedelta(minutes=lockout_minutes)
+        self.throttle = throttle or LoginThrottle()
 
     def _token_hash(self, token: str) -> str:
         return hmac.new(self._secret, token.encode(), hashlib.sha256).hexdigest()
@@ -153,6 +153,7 @@ class Accounts:
                 user.password_hash = self._hasher.hash(password)
             if unlock:
                 user.failed_logins, user.locked_until = 0, None
+                self.throttle.clear(user.username)
             if active is False or password is not None or role is not None:
                 session.execute(delete(SessionRow).where(SessionRow.user_id == user_id))
             return user
@@ -161,30 +162,26 @@ class Accounts:
         return sum(1 for u in self.users() if u.role == "admin" and u.active)
 
     # ---- login and sessions ----------------------------------------------------------------
-    def login(self, username: str, password: str) -> LoginResult:
-        """Check the password; raises LoginFailedError or AccountLockedError."""
+    def login(self, username: str, password: str, ip: str = "unknown") -> LoginResult:
+        """Check the password; raises LoginFailedError or LoginThrottledError.
+
+        Unknown and inactive names take the same path as known ones: one lookup, one argon2 check,
+        the same backoff and the same answer, so neither the reply nor its timing says a name exists.
+        """
+        wait = self.throttle.wait_s(ip, username)
+        if wait > 0:
+            raise LoginThrottledError(wait)
         now = utcnow()
-        failure: Exception | None = None
         with self.sessions.begin() as session:
             user = session.scalar(select(UserRow).where(UserRow.username == username))
-            if user is None or not user.active:
-                self._dummy_hash = self._dummy_hash or self._hasher.hash(secrets.token_urlsafe(16))
-                self._verify(self._dummy_hash, password)  # same cost as a real check
-                raise LoginFailedError(username)
-            if user.locked_until is not None and aware(user.locked_until) > now:
-                raise AccountLockedError(aware(user.locked_until))
-            if not self._verify(user.password_hash, password):
-                user.failed_logins += 1
-                failure = LoginFailedError(username)
-                if user.failed_logins >= self.max_failed:
-                    user.locked_until = now + self.lockout
-                    user.failed_logins = 0
-                    failure = AccountLockedError(user.locked_until)
-            else:
+            known = user is not None and user.active
+            password_hash = user.password_hash if user is not None and known else self._dummy_hash
+            if self._verify(password_hash, password) and user is not None and known:
                 result = self._open_session(session, user, password, now)
-        if failure is not None:
-            raise failure
-        return result
+                self.throttle.succeeded(username)
+                return result
+        self.throttle.failed(ip, username)
+        raise LoginFailedError(username)
 
     def _open_session(self, session: Session, user: UserRow, password: str, now: datetime) -> LoginResult:
         if self._hasher.check_needs_rehash(user.password_hash):

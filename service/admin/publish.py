@@ -21,6 +21,7 @@ from service.admin.files import export
 from service.admin.indexing import PublishCheckError, VectorCache, adopt, build_staged, smoke_check
 from service.admin.models import PublishRow, utcnow
 from service.admin.store import KnowledgeStore
+from service.metrics import PUBLISH_EVENTS
 
 log = logging.getLogger(__name__)
 
@@ -146,6 +147,7 @@ class Publisher:
     def run(self, publish_id: int) -> None:
         """The whole pipeline; any failure leaves the live index untouched and is recorded."""
         started = time.perf_counter()
+        PUBLISH_EVENTS.labels("started").inc()
         work = self.config.work_dir / f"publish-{publish_id}"
         shutil.rmtree(work, ignore_errors=True)
         files, staging = work / "knowledge", work / "index"
@@ -189,11 +191,13 @@ class Publisher:
                 finished_at=utcnow(),
                 duration_s=seconds,
             )
+            PUBLISH_EVENTS.labels("succeeded").inc()
             log.info("publish %s live as %s in %.2f s", publish_id, final.name, seconds)
         finally:
             shutil.rmtree(work, ignore_errors=True)
 
     def _fail(self, publish_id: int, message: str, started: float) -> None:
+        PUBLISH_EVENTS.labels("failed").inc()
         self._set(
             publish_id,
             status="failed",

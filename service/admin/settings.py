@@ -16,7 +16,7 @@ class AdminConfigError(Exception):
 
 
 class AdminSettings(BaseSettings):
-    """Knowledge store location, session and lockout parameters, publish checks."""
+    """Knowledge store location, session and login backoff parameters, publish checks."""
 
     model_config = SettingsConfigDict(env_prefix="IPGP_", extra="ignore")
 
@@ -26,8 +26,11 @@ class AdminSettings(BaseSettings):
     session_secret: str = ""  # empty: the gateway's secret_key
     session_minutes: int = Field(default=480, ge=5)
     cookie_secure: bool | None = None  # None: Secure cookies outside development
-    max_failed_logins: int = Field(default=5, ge=1)
-    lockout_minutes: int = Field(default=15, ge=1)
+    # Login backoff (service.admin.throttle): free failures, then waits doubling up to the cap.
+    max_failed_logins: int = Field(default=5, ge=1)  # per username, known or not
+    login_backoff_max_s: float = Field(default=30.0, gt=0)
+    max_failed_logins_per_ip: int = Field(default=20, ge=1)
+    login_ip_backoff_max_s: float = Field(default=900.0, gt=0)
     max_upload_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
     warm_model: bool = True  # load the embedding model when staff log in, so the first publish is fast
     keep_builds: int = Field(default=3, ge=2)  # published builds kept on disk (the live one included)

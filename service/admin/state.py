@@ -23,6 +23,7 @@ from service.admin.indexing import DraftSearch, VectorCache
 from service.admin.publish import PublishConfig, Publisher
 from service.admin.settings import AdminSettings
 from service.admin.store import KnowledgeStore
+from service.admin.throttle import Backoff, LoginThrottle
 from service.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -70,8 +71,10 @@ class AdminState:
             engine,
             admin.secret(settings),
             session_minutes=admin.session_minutes,
-            max_failed=admin.max_failed_logins,
-            lockout_minutes=admin.lockout_minutes,
+            throttle=LoginThrottle(
+                per_name=Backoff(admin.max_failed_logins, 1.0, admin.login_backoff_max_s),
+                per_ip=Backoff(admin.max_failed_logins_per_ip, 1.0, admin.login_ip_backoff_max_s),
+            ),
             hasher=hasher,
         )
         cache = VectorCache()

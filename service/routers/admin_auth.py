@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.admin.auth import AccountLockedError, LoginFailedError
+from service.admin.auth import LoginFailedError, LoginThrottledError
 from service.admin.deps import SESSION_COOKIE, StaffDep, StateDep, client_ip
-from service.admin.review import CHINA
 
 router = APIRouter(prefix="/admin/api", tags=["admin"])
 
@@ -29,12 +29,14 @@ def session_body(username: str, role: str, csrf_token: str) -> dict[str, Any]:
 def login(body: LoginRequest, request: Request, response: Response, state: StateDep) -> dict[str, Any]:
     ip = client_ip(request)
     try:
-        result = state.accounts.login(body.username, body.password)
-    except AccountLockedError as locked:
-        state.store.audit(body.username, "login_locked", ip=ip)
-        until = locked.until.astimezone(CHINA).strftime("%H:%M")
+        result = state.accounts.login(body.username, body.password, ip)
+    except LoginThrottledError as throttled:
+        state.store.audit(body.username, "login_throttled", ip=ip)
+        seconds = max(1, math.ceil(throttled.wait_s))
         raise HTTPException(
-            status_code=429, detail=f"登录失败次数过多，账号已锁定至{until}，请稍后再试"
+            status_code=429,
+            detail=f"登录失败次数较多，请{seconds}秒后再试",
+            headers={"Retry-After": str(seconds)},
         ) from None
     except LoginFailedError:
         state.store.audit(body.username, "login_failed", ip=ip)

@@ -9,8 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from service.admin.auth import USERNAME_PATTERN
 from service.admin.deps import AdminDep, StateDep, client_ip
-from service.admin.models import UserRow, aware, utcnow
+from service.admin.models import UserRow
 from service.admin.review import local_time
+from service.admin.state import AdminState
 
 router = APIRouter(prefix="/admin/api", tags=["admin"])
 
@@ -34,8 +35,8 @@ class UserUpdate(BaseModel):
     unlock: bool = False
 
 
-def user_body(row: UserRow) -> dict[str, Any]:
-    locked = row.locked_until is not None and aware(row.locked_until) > utcnow()
+def user_body(row: UserRow, state: AdminState) -> dict[str, Any]:
+    locked = state.accounts.throttle.waiting(row.username)  # in a login backoff wait right now
     return {
         "id": row.id,
         "username": row.username,
@@ -50,7 +51,7 @@ def user_body(row: UserRow) -> dict[str, Any]:
 
 @router.get("/users")
 def list_users(_: AdminDep, state: StateDep) -> list[dict[str, Any]]:
-    return [user_body(row) for row in state.accounts.users()]
+    return [user_body(row, state) for row in state.accounts.users()]
 
 
 @router.post("/users", status_code=201)
@@ -59,7 +60,7 @@ def create_user(body: UserCreate, user: AdminDep, state: StateDep, request: Requ
     state.store.audit(
         user.username, "user_create", f"用户 {row.username}", f"角色 {row.role}", client_ip(request)
     )
-    return user_body(row)
+    return user_body(row, state)
 
 
 @router.patch("/users/{user_id}")
@@ -79,7 +80,7 @@ def update_user(
     state.store.audit(
         user.username, "user_update", f"用户 {row.username}", "，".join(changes), client_ip(request)
     )
-    return user_body(row)
+    return user_body(row, state)
 
 
 @router.get("/audit")

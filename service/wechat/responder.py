@@ -11,6 +11,7 @@ import httpx
 
 from service.chat import BadRasaMessageError
 from service.conversation import handle_turn
+from service.metrics import WECHAT_DEFERRED
 from service.rasa_client import RasaClient, RasaUnavailableError
 from service.settings import Settings
 from service.store import Store
@@ -18,9 +19,10 @@ from service.wechat import text
 from service.wechat.api import CustomerServiceApi
 from service.wechat.dedup import Answer, Deduplicator, Flight, InMemoryDeduplicator
 from service.wechat.errors import WeChatApiError, WeChatApiUnavailableError
+from service.wechat.held import HeldReplies
 from service.wechat.options import InMemoryOptions, OptionMemory
 from service.wechat.parse import Incoming
-from service.wechat.split import shorten, split_message
+from service.wechat.split import LIMIT_BYTES, size, split_message
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +40,7 @@ class Responder:
         options: OptionMemory,
         api: CustomerServiceApi | None = None,
         http: httpx.AsyncClient | None = None,
+        held: HeldReplies | None = None,
     ) -> None:
         self._chat_page_url = chat_page_url
         self._dedup = dedup
@@ -45,6 +48,7 @@ class Responder:
         self._api = api
         self._http = http
         self._background: set[asyncio.Task[None]] = set()
+        self._held = held or HeldReplies()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Responder:
@@ -80,14 +84,15 @@ class Responder:
             return text.EMPTY_MESSAGE
         if len(message) > MAX_MESSAGE_CHARS:
             return text.TOO_LONG
+        if self._api is None:
+            return await self._respond_passively(incoming, rasa, store, message, deadline)
         flight, _ = self._dedup.start(
             incoming.dedup_key, lambda: self._answer(rasa, store, incoming.openid, message)
         )
         answer = await flight.wait(deadline - asyncio.get_running_loop().time())
         if answer is None:
-            if self._api is None:
-                return text.STILL_WORKING
             if flight.defer():
+                WECHAT_DEFERRED.labels("api").inc()
                 self._spawn(self._deliver_later(incoming.openid, flight))
             return None
         if flight.deferred:  # an earlier attempt already answered `success`; the API owns delivery
@@ -95,6 +100,41 @@ class Responder:
         if len(answer) > 1 and flight.claim_overflow():
             self._spawn(self._send(incoming.openid, answer[1:]))
         return answer[0]
+
+    async def _respond_passively(
+        self, incoming: Incoming, rasa: RasaClient, store: Store, message: str, deadline: float
+    ) -> str:
+        """Without the message API every reply rides on a user's message: nothing finished is lost.
+
+        「继续」 sends the next part of a long answer; any other message gets, before its own answer,
+        the answer to a question that missed its deadline earlier.
+        """
+        openid = incoming.openid
+        if message == text.CONTINUE_WORD:
+            following = self._held.next_part(openid)
+            if following is not None:
+                part, remaining = following
+                return part + ("\n\n" + text.MORE_PARTS.format(count=remaining) if remaining else "")
+        self._held.drop_more(openid)  # a new question: the rest of the old answer is not wanted
+        flight, _ = self._dedup.start(incoming.dedup_key, lambda: self._answer(rasa, store, openid, message))
+        answer = await flight.wait(deadline - asyncio.get_running_loop().time())
+        late = await self._held.take_late(openid, current=flight)
+        sections = [text.LATE_ANSWER.format(answer="\n\n".join(late))] if late else []
+        if answer is None:
+            WECHAT_DEFERRED.labels("next_message").inc()
+            self._held.keep_late(openid, flight)
+            sections.append(text.STILL_WORKING)
+        else:
+            sections.extend(answer)
+        return self._first_part_keeping_the_rest(openid, "\n\n".join(sections))
+
+    def _first_part_keeping_the_rest(self, openid: str, reply: str) -> str:
+        hint = text.MORE_PARTS.format(count=99)
+        parts = split_message(reply, LIMIT_BYTES - size(hint) - 2)
+        if len(parts) == 1:
+            return parts[0]
+        self._held.keep_more(openid, parts[1:])
+        return parts[0] + "\n\n" + text.MORE_PARTS.format(count=len(parts) - 1)
 
     async def aclose(self, grace_s: float = 5.0) -> None:
         """Let pending deliveries finish (bounded), then close the API client."""
@@ -119,11 +159,9 @@ class Responder:
             return (text.RASA_DOWN,)
         rendered = text.render(response, self._chat_page_url)
         self._options.remember(openid, rendered.options)
-        parts = split_message(rendered.text)
-        if len(parts) > 1 and self._api is None:  # no way to send the rest: shorten instead
-            notice = f"内容较长，完整回答请访问网页版：{self._chat_page_url}"
-            return (shorten(rendered.text, notice),)
-        return tuple(parts)
+        if self._api is None:  # split when replying: a late answer may go first
+            return (rendered.text,)
+        return tuple(split_message(rendered.text))
 
     async def _deliver_later(self, openid: str, flight: Flight) -> None:
         await self._send(openid, await flight.result())

@@ -1,14 +1,16 @@
-"""Admin login, sessions, roles, CSRF and lockout."""
+"""Admin login, sessions, roles, CSRF, login backoff and password resets."""
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from service import admin
+from service.admin.auth import LoginFailedError
 from service.admin.settings import AdminSettings
 from service.admin.state import AdminState
 from service.main import create_app
@@ -101,23 +103,111 @@ def test_wrong_password_is_refused_and_audited(admin_client: TestClient, state: 
     assert "set-cookie" not in response.headers
 
 
-def test_repeated_failures_lock_the_account_until_an_admin_unlocks_it(
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class CountingHasher:
+    """FAST_HASHER, counting what each login costs."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def hash(self, password: str) -> str:
+        self.calls.append("hash")
+        return FAST_HASHER.hash(password)
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        self.calls.append("verify")
+        return FAST_HASHER.verify(password_hash, password)
+
+    def check_needs_rehash(self, password_hash: str) -> bool:
+        return False
+
+
+def attempt(client: TestClient, username: str, password: str = "wrong-password") -> tuple[int, str]:
+    response = client.post("/admin/api/login", json={"username": username, "password": password})
+    return response.status_code, response.json().get("detail", "")
+
+
+def test_failures_bring_a_short_backoff_not_a_lock(admin_client: TestClient, state: AdminState) -> None:
+    clock = FakeClock()
+    state.accounts.throttle.clock = clock
+    for _ in range(4):  # max_failed_logins=3 in the fixture: the 4th failure costs a 1 s wait
+        assert attempt(admin_client, "editor")[0] == 401
+    waited = admin_client.post("/admin/api/login", json={"username": "editor", "password": PASSWORD})
+    assert waited.status_code == 429 and waited.headers["retry-after"] == "1"
+    assert waited.json()["detail"] == "登录失败次数较多，请1秒后再试"
+    assert ("editor", "login_throttled") in [(r.actor, r.action) for r in state.store.audit_log()]
+    for _ in range(4):  # hammering during the wait is refused but does not lengthen it
+        assert attempt(admin_client, "editor")[0] == 429
+    clock.now += 1.0
+    assert attempt(admin_client, "editor", PASSWORD)[0] == 200  # the owner is back in after seconds
+
+
+def test_a_name_backoff_is_capped_so_no_attacker_can_lock_a_colleague_out(state: AdminState) -> None:
+    clock = FakeClock()
+    throttle = state.accounts.throttle
+    throttle.clock = clock
+    for n in range(30):  # a patient attacker from many addresses, always waiting out the backoff
+        throttle.failed(f"10.0.0.{n}", "editor")
+        clock.now += throttle.wait_s(f"10.0.0.{n}", "editor")
+    throttle.failed("10.0.0.99", "editor")
+    assert throttle.wait_s("192.0.2.1", "editor") <= throttle.per_name.cap_s == 30.0
+
+
+def test_one_ip_guessing_many_names_backs_off_for_all_of_them(state: AdminState) -> None:
+    clock = FakeClock()
+    throttle = state.accounts.throttle
+    throttle.clock = clock
+    for n in range(25):  # 20 free failures per IP by default
+        throttle.failed("203.0.113.5", f"name{n}")
+    assert throttle.wait_s("203.0.113.5", "someone-else") >= 16
+    assert throttle.wait_s("198.51.100.7", "someone-else") == 0  # other addresses are not affected
+
+
+def test_unknown_names_behave_exactly_like_known_ones(
     admin_app: FastAPI, admin_client: TestClient, state: AdminState
 ) -> None:
-    for _ in range(3):  # max_failed_logins=3 in the fixture
-        admin_client.post("/admin/api/login", json={"username": "editor", "password": "wrong-password"})
-    locked = admin_client.post("/admin/api/login", json={"username": "editor", "password": PASSWORD})
-    assert locked.status_code == 429
-    assert "锁定" in locked.json()["detail"]
-    assert ("editor", "login_locked") in [(r.actor, r.action) for r in state.store.audit_log()]
+    admin_app.state.rates.login = None  # the edge's per-IP rate limit is tested on its own
+    hasher = CountingHasher()
+    state.accounts._hasher = hasher  # type: ignore[assignment]
+    state.accounts.throttle.clock = FakeClock()
+    answers: dict[str, list[tuple[int, str]]] = {}
+    costs: dict[str, list[str]] = {}
+    for name in ("editor", "nobody-here"):
+        hasher.calls.clear()
+        answers[name] = [attempt(admin_client, name) for _ in range(6)]
+        costs[name] = list(hasher.calls)
+    assert answers["editor"] == answers["nobody-here"]
+    assert [status for status, _ in answers["editor"]] == [401, 401, 401, 401, 429, 429]
+    assert costs["editor"] == costs["nobody-here"] == ["verify"] * 4  # one argon2 check per try, nothing else
+
+
+def test_an_admin_resets_a_password_and_clears_a_backoff(
+    admin_app: FastAPI, admin_client: TestClient, state: AdminState
+) -> None:
+    state.accounts.throttle.clock = FakeClock()
+    editor = login(admin_app, "editor")
+    for _ in range(5):
+        attempt(admin_client, "editor")
     boss = login(admin_app, "boss")
     editor_id = next(u["id"] for u in boss.get("/admin/api/users").json() if u["username"] == "editor")
     assert next(u for u in boss.get("/admin/api/users").json() if u["id"] == editor_id)["locked"] is True
-    assert boss.patch(f"/admin/api/users/{editor_id}", json={"unlock": True}).status_code == 200
-    assert (
-        admin_client.post("/admin/api/login", json={"username": "editor", "password": PASSWORD}).status_code
-        == 200
-    )
+    new_password = "a-new-password-42"
+    reset = boss.patch(f"/admin/api/users/{editor_id}", json={"password": new_password, "unlock": True})
+    assert reset.status_code == 200 and reset.json()["locked"] is False
+    assert editor.get("/admin/api/session").status_code == 401  # the old sessions end
+    assert attempt(admin_client, "editor", PASSWORD)[0] == 401
+    assert attempt(admin_client, "editor", new_password)[0] == 200
+    audit = [(r.actor, r.action, r.detail) for r in state.store.audit_log()]
+    assert any(who == "boss" and what == "user_update" and "password=已重置" in d for who, what, d in audit)
+    short = boss.patch(f"/admin/api/users/{editor_id}", json={"password": "short"})
+    assert short.status_code == 422
 
 
 def test_logout_ends_the_session(boss: Staff, state: AdminState) -> None:
@@ -185,3 +275,43 @@ def test_a_second_install_swaps_the_state_without_duplicating_routes(tmp_path: P
             time.sleep(0.05)
         test_client.post("/admin/api/login", json=credentials)
     assert len(calls) == 1
+
+
+def test_the_cli_resets_a_password(
+    tmp_path: Path, knowledge_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from service.admin.__main__ import main as cli
+    from service.admin.settings import get_admin_settings
+    from service.settings import get_settings
+
+    monkeypatch.setenv("IPGP_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("IPGP_KNOWLEDGE_DIR", str(knowledge_dir))
+    monkeypatch.setenv("IPGP_ADMIN_PASSWORD", "first-long-password")
+    get_settings.cache_clear()
+    get_admin_settings.cache_clear()
+    try:
+        assert cli(["create-admin", "chief"]) == 0
+        monkeypatch.setenv("IPGP_ADMIN_PASSWORD", "second-long-password")
+        assert cli(["reset-password", "chief"]) == 0
+        assert cli(["reset-password", "nobody"]) == 1
+        state = AdminState.build(get_settings(), get_admin_settings())
+        state.startup()
+        try:
+            assert state.accounts.login("chief", "second-long-password").user.username == "chief"
+            with pytest.raises(LoginFailedError):
+                state.accounts.login("chief", "first-long-password")
+            assert ("cli", "user_update") in [(r.actor, r.action) for r in state.store.audit_log()]
+        finally:
+            state.engine.dispose()
+    finally:
+        get_settings.cache_clear()
+        get_admin_settings.cache_clear()
+
+
+def test_the_admin_page_offers_referrals_only_to_admins_and_a_password_reset() -> None:
+    from service.routers.admin_page import ASSETS
+
+    page = (ASSETS / "index.html").read_text(encoding="utf-8")
+    assert '<a href="#referrals" data-admin>' in page  # core.js hides data-admin links from editors
+    review = (ASSETS / "review.js").read_text(encoding="utf-8")
+    assert "重置密码" in review and "{ password: input.value, unlock: true }" in review

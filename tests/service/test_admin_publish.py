@@ -240,3 +240,15 @@ def test_readers_never_fail_while_publishes_switch_the_index(
     assert "021-10000003" in reader.search("北区商标品牌指导站 电话", k=1).hits[0].text
     builds = [p for p in (state.settings.index_dir / "builds").iterdir() if not p.name.startswith(".")]
     assert len(builds) <= state.admin.keep_builds  # old builds are pruned
+
+
+def test_publish_events_are_counted_for_prometheus(boss: Staff, state: AdminState) -> None:
+    from service.metrics import REGISTRY
+
+    def count(event: str) -> float:
+        return REGISTRY.get_sample_value("ipgp_publish_events_total", {"event": event}) or 0.0
+
+    before = {event: count(event) for event in ("started", "succeeded", "failed")}
+    assert publish(boss, state)["status"] == "succeeded"
+    assert count("started") == before["started"] + 1 and count("succeeded") == before["succeeded"] + 1
+    assert count("failed") == before["failed"]

@@ -359,14 +359,80 @@ def test_long_answer_is_split_first_part_passive_rest_through_the_api(
     assert len(fake_api.sent) == 4
 
 
-def test_without_the_message_api_long_answers_are_shortened_and_slow_ones_apologise(
+def test_without_the_message_api_a_late_answer_comes_with_the_next_reply(
     make_client: MakeClient, fake_api: FakeWeChat
 ) -> None:
+    from service.metrics import REGISTRY
+
+    def deferred() -> float:
+        labels = {"delivery": "next_message"}
+        return REGISTRY.get_sample_value("ipgp_wechat_deferred_replies_total", labels) or 0.0
+
     client, rasa = make_client(wechat_app_secret="", wechat_reply_deadline_s=0.3)
-    rasa.replies.append([{"text": "知识产权质押融资贴息说明。" * 200}])
-    short = content_of(post(client, text_xml("长问题", msg_id=1)))
-    assert size(short) <= LIMIT_BYTES
-    assert short.endswith(f"内容较长，完整回答请访问网页版：{CHAT_PAGE}")
+    before = deferred()
     rasa.delay_s = 0.6
+    rasa.replies += [[{"text": "转介已记录，工作人员会联系您。"}], [{"text": "商标注册请到……"}]]
     assert content_of(post(client, text_xml("慢问题", msg_id=2))) == text.STILL_WORKING
+    assert deferred() == before + 1
+    time.sleep(0.5)  # the slow turn finishes in the background
+    rasa.delay_s = 0.0
+    reply = content_of(post(client, text_xml("商标怎么注册", msg_id=3)))
+    assert reply == "您上一个问题的回答：\n转介已记录，工作人员会联系您。\n\n商标注册请到……"
+    assert "您上一个问题" not in content_of(post(client, text_xml("谢谢", msg_id=4)))  # delivered once
     assert fake_api.sent == [] and fake_api.token_requests == []
+
+
+def test_without_the_message_api_a_still_running_answer_waits_for_a_later_message(
+    make_client: MakeClient,
+) -> None:
+    client, rasa = make_client(wechat_app_secret="", wechat_reply_deadline_s=0.2)
+    rasa.delay_s = 0.9
+    # ScriptedRasa hands out replies when a turn finishes: the fast second turn takes the first
+    rasa.replies += [[{"text": "第二个答复。"}], [{"text": "很慢的答复。"}], [{"text": "第三个答复。"}]]
+    assert content_of(post(client, text_xml("慢问题", msg_id=5))) == text.STILL_WORKING
+    rasa.delay_s = 0.0
+    assert content_of(post(client, text_xml("又问", msg_id=6))) == "第二个答复。"  # not finished yet: kept
+    time.sleep(0.9)
+    later = content_of(post(client, text_xml("再问", msg_id=7)))
+    assert later == "您上一个问题的回答：\n很慢的答复。\n\n第三个答复。"
+
+
+def test_without_the_message_api_long_answers_go_out_part_by_part_on_continue(
+    make_client: MakeClient,
+) -> None:
+    client, rasa = make_client(wechat_app_secret="", wechat_reply_deadline_s=2.0)
+    paragraphs = [f"第{n}段：" + "知识产权质押融资贴息说明。" * 40 for n in range(1, 6)]
+    rasa.replies.append([{"text": "\n\n".join(paragraphs)}])
+    first = content_of(post(client, text_xml("长问题", msg_id=1)))
+    assert size(first) <= LIMIT_BYTES and first.endswith("（内容较长，还有4条，回复「继续」查看）")
+    parts = [first]
+    for n in range(4):
+        parts.append(content_of(post(client, text_xml("继续", msg_id=10 + n))))
+        assert size(parts[-1]) <= LIMIT_BYTES
+    joined = "\n\n".join(parts)
+    assert all(paragraph in joined for paragraph in paragraphs)
+    assert rasa.sent == [("wechat:oUser1", "长问题")]  # 「继续」 never reaches Rasa
+
+
+def test_without_the_message_api_every_station_of_a_long_list_reaches_the_user(
+    make_client: MakeClient,
+) -> None:
+    client, rasa = make_client(wechat_app_secret="", wechat_reply_deadline_s=2.0)
+    stations = [
+        {
+            "name": f"杨浦区第{n}知识产权服务站",
+            "type": "trademark",
+            "address": f"杨浦区国定路{n}号创智天地{n}楼",
+            "phone": f"021-6555{n:04d}",
+            "hours": "周一至周五 9:00-17:00",
+        }
+        for n in range(1, 16)
+    ]
+    rasa.replies.append([{"text": "以下服务站可以为您办理：", "custom": {"stations": stations}}])
+    parts = [content_of(post(client, text_xml("附近有哪些服务站", msg_id=1)))]
+    while parts[-1].endswith("回复「继续」查看）"):
+        parts.append(content_of(post(client, text_xml("继续", msg_id=100 + len(parts)))))
+    assert len(parts) > 1 and all(size(part) <= LIMIT_BYTES for part in parts)
+    joined = "\n".join(parts)
+    for station in stations:
+        assert station["name"] in joined and station["phone"] in joined

@@ -76,7 +76,7 @@
       stations.map((s) => el("option", { value: s.key }, s.title)));
     const form = filters([el("label", {}, "状态 ", status), el("label", {}, "站点 ", station), ...dates()], load);
     await load(new FormData(form));
-    return el("div", {}, el("div", { className: "heading" }, el("h2", { text: "转介记录（含联系方式，仅限工作人员）" }), csv), form, list);
+    return el("div", {}, el("div", { className: "heading" }, el("h2", { text: "转介记录（含联系方式，仅限管理员）" }), csv), form, list);
   };
 
   // ---- users and audit (admins) ---------------------------------------------------------------
@@ -99,13 +99,26 @@
     const act = (id, body, done) => async () => {
       try { await api("PATCH", "/users/" + id, body); toast(done); Admin.route(); } catch (failure) { toast(failure.message, "bad"); }
     };
+    // An admin sets a new password for someone who forgot theirs; their sessions end and any login wait is cleared.
+    const resetPassword = (u) => {
+      const input = el("input", { type: "password", autocomplete: "new-password", placeholder: "新密码（至少10个字符）", "aria-label": "新密码：" + u.username });
+      const box = el("form", { className: "inline", hidden: true, novalidate: true }, input,
+        el("button", { type: "submit", className: "primary" }, "确认重置"));
+      box.addEventListener("submit", async (event) => {
+        event.preventDefault();
+        await act(u.id, { password: input.value, unlock: true }, "密码已重置，该用户需用新密码重新登录")();
+      });
+      const open = el("button", { type: "button", className: "link", onclick: () => { box.hidden = !box.hidden; if (!box.hidden) input.focus(); } }, "重置密码");
+      return el("span", {}, open, box);
+    };
     const rows = users.map((u) => el("tr", {},
       el("td", { text: u.username }), el("td", { text: u.role_label }), el("td", { text: u.active ? (u.locked ? "已锁定" : "启用") : "停用" }),
       el("td", { text: u.last_login_at || "" }),
       el("td", {},
         el("button", { type: "button", className: "link", onclick: act(u.id, { role: u.role === "admin" ? "editor" : "admin" }, "角色已修改") }, u.role === "admin" ? "改为编辑" : "改为管理员"),
         el("button", { type: "button", className: "link", onclick: act(u.id, { active: !u.active }, "已更新") }, u.active ? "停用" : "启用"),
-        u.locked ? el("button", { type: "button", className: "link", onclick: act(u.id, { unlock: true }, "已解锁") }, "解锁") : null)));
+        u.locked ? el("button", { type: "button", className: "link", onclick: act(u.id, { unlock: true }, "已解锁") }, "解锁") : null,
+        resetPassword(u))));
     return el("div", {}, el("div", { className: "heading" }, el("h2", { text: "用户管理" })), form,
       table(["用户名", "角色", "状态", "最近登录", ""], rows));
   };
