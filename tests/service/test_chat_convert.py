@@ -28,6 +28,7 @@ def test_empty_rasa_answer_is_an_empty_reply_list() -> None:
 
 
 def test_the_answer_tier_reaches_its_reply() -> None:
-    messages = [{"text": "答"}, {"custom": {"sources": [{"title": "T"}], "tier": "closest"}}, {"text": "再问"}]
+    sources = [{"title": "T"}]
+    messages = [{"text": "答"}, {"custom": {"sources": sources, "tier": "closest"}}, {"text": "再问"}]
     replies = convert("s", messages).response.replies
     assert [(r.text, r.tier) for r in replies] == [("答", "closest"), ("再问", "")]
