@@ -71,8 +71,7 @@ def plan_turn(turn: Turn, vocab: Vocabulary, evidence: Sequence[Evidence]) -> Pl
     act = _act(turn, vocab, best)
     if act is not None:
         return Plan("act", f"pure {act}", act=ACT_RESPONSES[act])
-    needs, ip_type, location = turn.context_needs, turn.context_ip_type, turn.context_location
-    routed = dict(needs=needs, ip_type=ip_type, location=location)
+    needs, ip_type = turn.context_needs, turn.context_ip_type
     text = turn.text
     answerable = best is not None and best.tier != "none"
     certain = best is not None and best.tier == "certain"
@@ -80,41 +79,53 @@ def plan_turn(turn: Turn, vocab: Vocabulary, evidence: Sequence[Evidence]) -> Pl
     elliptical = _elliptical(turn, vocab)
 
     if turn.awaiting_location and turn.location_text and not turn.has_subject:
-        return Plan("route", "place given as asked", **routed)
+        return _plan("route", "place given as asked", turn)
     if turn.topic == c.TOPIC_ROUTE and elliptical and turn.has_subject:
-        return Plan("route", "follow-up on a route", **routed)
+        return _plan("route", "follow-up on a route", turn)
     if vocab.has_place_cue(text):
         if _own_subject(turn):
             if certain and best is not None and best.top_kind != "station":
-                return Plan("answer_route", "asks where, and the knowledge answers", evidence=best, **routed)
-            return Plan("route", "asks where to go", **routed)
+                return _plan("answer_route", "asks where, and the knowledge answers", turn, best)
+            return _plan("route", "asks where to go", turn)
         if certain and best is not None and best.question == text and not elliptical:
-            return Plan("answer", "asks where a named body is", evidence=best, **routed)
+            return _plan("answer", "asks where a named body is", turn, best)
         if subject_known:
-            return Plan("route", "asks where for the subject so far", **routed)
+            return _plan("route", "asks where for the subject so far", turn)
         if certain and best is not None:
-            return Plan("answer", "asks where the thing just discussed is", evidence=best, **routed)
+            return _plan("answer", "asks where the thing just discussed is", turn, best)
         if (not answerable or vocab.is_follow_up(text)) and _may_route(turn, vocab):
-            return Plan("route", "asks where, need unknown", **routed)
+            return _plan("route", "asks where, need unknown", turn)
     if turn.location_text and (subject_known or not is_question(text)):
-        return Plan("route", "place given", **routed)
+        return _plan("route", "place given", turn)
     if answerable and best is not None:
         if turn.has_subject and vocab.asks_for_offer(text):
-            return Plan("answer_route", "asks whether a channel exists", evidence=best, **routed)
+            return _plan("answer_route", "asks whether a channel exists", turn, best)
         if turn.has_subject and not is_question(text):
             if _states_need(text, vocab) and not (certain and best.top_kind in ("rule", "faq")):
-                return Plan("route", "states a need", **routed)
-            return Plan("answer_route", "a need in keywords or a statement", evidence=best, **routed)
-        return Plan("answer", f"{best.tier} answer", evidence=best, **routed)
+                return _plan("route", "states a need", turn)
+            return _plan("answer_route", "a need in keywords or a statement", turn, best)
+        return _plan("answer", f"{best.tier} answer", turn, best)
     if text == "" and subject_known:
-        return Plan("route", "a need from a button", **routed)
+        return _plan("route", "a need from a button", turn)
     if turn.has_subject and (_is_ip_text(turn, vocab) or turn.topic is not None):
         if not is_question(text):
-            return Plan("route", "need without a question", **routed)
-        return Plan("no_answer_route", "IP question the knowledge does not answer", **routed)
+            return _plan("route", "need without a question", turn)
+        return _plan("no_answer_route", "IP question the knowledge does not answer", turn)
     if text == "" and turn.intent == c.FIND_STATION:
-        return Plan("route", "asks where, need unknown", **routed)
+        return _plan("route", "asks where, need unknown", turn)
     return Plan("fallback", "nothing to answer", act=_fallback_response(turn, vocab))
+
+
+def _plan(kind: PlanKind, reason: str, turn: Turn, evidence: Evidence | None = None) -> Plan:
+    """A plan that answers and/or routes on the need, IP type and place known so far."""
+    return Plan(
+        kind,
+        reason,
+        evidence=evidence,
+        needs=turn.context_needs,
+        ip_type=turn.context_ip_type,
+        location=turn.context_location,
+    )
 
 
 def pick_evidence(turn: Turn, vocab: Vocabulary, evidence: Sequence[Evidence]) -> Evidence | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -77,7 +77,7 @@ class AnswerModel:
             return "certain"
         return "closest" if p >= self.closest else "none"
 
-    def to_json(self, extra: dict[str, object] | None = None) -> str:
+    def to_json(self, extra: Mapping[str, object] | None = None) -> str:
         data = {
             "features": list(FEATURES),
             "mean": list(self.mean),
