@@ -82,7 +82,7 @@ def plan_turn(turn: Turn, vocab: Vocabulary, evidence: Sequence[Evidence]) -> Pl
         return _plan("route", "place given as asked", turn)
     if turn.topic == c.TOPIC_ROUTE and elliptical and turn.has_subject:
         return _plan("route", "follow-up on a route", turn)
-    if vocab.has_place_cue(text):
+    if vocab.has_place_cue(text) and (_ip_context(turn, vocab) or _bare_where(turn, vocab)):
         if _own_subject(turn):
             if certain and best is not None and best.top_kind != "station":
                 return _plan("answer_route", "asks where, and the knowledge answers", turn, best)
@@ -91,12 +91,14 @@ def plan_turn(turn: Turn, vocab: Vocabulary, evidence: Sequence[Evidence]) -> Pl
             return _plan("answer", "asks where a named body is", turn, best)
         if subject_known:
             return _plan("route", "asks where for the subject so far", turn)
-        if certain and best is not None:
+        if certain and best is not None and any(cue in text.lower() for cue in WHERE_IS):
             return _plan("answer", "asks where the thing just discussed is", turn, best)
         if (not answerable or vocab.is_follow_up(text)) and _may_route(turn, vocab):
             return _plan("route", "asks where, need unknown", turn)
-    if turn.location_text and (subject_known or not is_question(text)):
+    if turn.location_text and not is_question(text):
         return _plan("route", "place given", turn)
+    if turn.location_text and subject_known and _ip_context(turn, vocab):
+        return _plan("route", "place given for a need", turn)
     if answerable and best is not None:
         if turn.has_subject and vocab.asks_for_offer(text):
             return _plan("answer_route", "asks whether a channel exists", turn, best)
@@ -144,6 +146,7 @@ def pick_evidence(turn: Turn, vocab: Vocabulary, evidence: Sequence[Evidence]) -
     return completed if rank[completed.tier] > rank[alone.tier] else alone
 
 
+WHERE_IS = ("在哪", "哪里", "地址", "位置", "where")  # where a thing is, not who handles a need
 QUESTION_INTENTS = frozenset({c.ASK_QUESTION, c.FIND_STATION, c.INFORM, c.NLU_FALLBACK})
 
 
@@ -176,8 +179,17 @@ def _own_subject(turn: Turn) -> bool:
 def _may_route(turn: Turn, vocab: Vocabulary) -> bool:
     """A where-question without a need is routed (asking the need) only when it is about IP, or is
     a bare "去哪里办" that NLU takes for one; not "上海哪里能看樱花"."""
-    bare = turn.intent == c.FIND_STATION and vocab.is_follow_up(turn.text)
-    return _is_ip_text(turn, vocab) or bare
+    return _is_ip_text(turn, vocab) or _bare_where(turn, vocab)
+
+
+def _bare_where(turn: Turn, vocab: Vocabulary) -> bool:
+    return turn.intent == c.FIND_STATION and vocab.is_follow_up(turn.text)
+
+
+def _ip_context(turn: Turn, vocab: Vocabulary) -> bool:
+    """The message uses IP words, or the conversation is already about IP: everyday needs such as
+    登记, 纠纷, 贷款 ("结婚登记去哪办", "劳动合同纠纷去哪仲裁") are routed only then."""
+    return _is_ip_text(turn, vocab) or turn.topic is not None
 
 
 def _fallback_response(turn: Turn, vocab: Vocabulary) -> str | None:

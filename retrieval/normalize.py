@@ -16,6 +16,11 @@ def _t2s() -> OpenCC:
     return OpenCC("t2s")
 
 
+def to_simplified(text: str) -> str:
+    """Traditional Chinese characters as simplified ones; everything else unchanged."""
+    return str(_t2s().convert(text))
+
+
 def normalize_text(text: str) -> str:
     """NFKC, convert traditional to simplified Chinese, lower-case and collapse whitespace."""
     text = unicodedata.normalize("NFKC", text)

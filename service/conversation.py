@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
+from retrieval.normalize import to_simplified
 from service.chat import convert
 from service.metrics import FALLBACKS, TURNS, UPSTREAM_FAILURES
 from service.rasa_client import RasaClient, RasaUnavailableError
@@ -46,6 +47,7 @@ async def handle_turn(
     A database that refuses the pending row fails the turn before Rasa is asked (nothing to lose).
     """
     conversation = conversation_id(channel, sender_id)
+    message = to_simplified(message)  # NLU learnt simplified Chinese; the pending row matches Rasa's
     turn_key = uuid.uuid4().hex
     await run_in_threadpool(store.begin_turn, turn_key, conversation, channel, message)
     try:

@@ -193,3 +193,21 @@ def test_a_message_with_its_own_subject_is_answered_alone() -> None:
     )
     state = dict(topic=c.TOPIC_QUESTION, last_question="知识产权质押贷款有贴息吗")
     assert plan("那商标可以质押吗", c.ASK_QUESTION, (alone, completed), **state).evidence == alone
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("结婚登记去哪办", c.FIND_STATION),
+        ("劳动合同纠纷去哪仲裁", c.FIND_STATION),
+        ("公司贷款找哪个部门", c.FIND_STATION),
+    ],
+)
+def test_everyday_needs_outside_an_ip_conversation_are_not_routed(text: str, intent: str) -> None:
+    assert plan(text, intent).kind == "fallback"
+
+
+def test_who_to_turn_to_after_an_explanation_is_routed_not_answered_again() -> None:
+    state = dict(topic=c.TOPIC_QUESTION, last_question="一中心一枢纽多站点什么意思")
+    alone, completed = Evidence("那我该先找谁", "none"), Evidence("x 那我该先找谁", "certain", "document")
+    assert plan("那我该先找谁", c.FIND_STATION, (alone, completed), **state).kind == "route"

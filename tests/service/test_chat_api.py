@@ -141,3 +141,9 @@ def test_edge_inputs_get_chinese_4xx_and_reach_nobody(client: TestClient, rasa: 
     assert login.status_code in (400, 422) and not login.json()["detail"].isascii()
     assert client.get("/no-such-page").json() == {"detail": "找不到该地址"}
     assert rasa.sent == []
+
+
+def test_traditional_chinese_reaches_rasa_as_simplified(client: TestClient, rasa: ScriptedRasa) -> None:
+    response = client.post("/api/chat", json={"sender_id": "u-trad", "message": "謝謝你，版權登記去哪裏"})
+    assert response.status_code == 200
+    assert rasa.sent[-1][1] == "谢谢你，版权登记去哪里"
