@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import constants as c
@@ -28,7 +28,10 @@ class ActionRespond(Action):
             return []  # one plan per user message, even if the policy asks again
         vocab = get_vocabulary()
         turn = read_turn(tracker, vocab, resources.directory_or_none())
-        return respond(dispatcher, turn, vocab)
+        events = respond(dispatcher, turn, vocab)
+        if tracker.get_slot(c.SLOT_HANDOVER) and SlotSet(c.SLOT_HANDOVER, True) not in events:
+            events.append(SlotSet(c.SLOT_HANDOVER, None))
+        return events
 
 
 def answered_this_turn(tracker: Tracker) -> bool:

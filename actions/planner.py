@@ -17,7 +17,7 @@ from actions.vocabulary import Vocabulary, strip_punctuation
 from retrieval.confidence import mentions_domain
 from retrieval.normalize import normalize_text
 
-PlanKind = Literal["act", "answer", "route", "answer_route", "no_answer_route", "fallback"]
+PlanKind = Literal["act", "answer", "route", "answer_route", "no_answer_route", "fallback", "handover"]
 Tier = Literal["certain", "closest", "none"]
 
 # Intents that are dialogue acts: they win only when the message is nothing but the act.
@@ -68,6 +68,8 @@ def plan_turn(turn: Turn, vocab: Vocabulary, evidence: Sequence[Evidence]) -> Pl
     best = _trusted(turn, vocab, pick_evidence(turn, vocab, evidence))
     if turn.awaiting_location and turn.intent in (c.DENY, c.AFFIRM) and not turn.location_text:
         return Plan("act", "no place given", act="utter_location_skipped")
+    if _wants_person(turn, vocab):
+        return Plan("handover", "asks for a person")
     act = _act(turn, vocab, best)
     if act is not None:
         return Plan("act", f"pure {act}", act=ACT_RESPONSES[act])
@@ -163,6 +165,14 @@ def _trusted(turn: Turn, vocab: Vocabulary, best: Evidence | None) -> Evidence |
 def _elliptical(turn: Turn, vocab: Vocabulary) -> bool:
     """A short message that continues the last turn ("那版权呢？", "具体多少钱", "去哪里办")."""
     return bool(turn.last_question) and vocab.is_follow_up(turn.text)
+
+
+def _wants_person(turn: Turn, vocab: Vocabulary) -> bool:
+    """The 转人工 button, words asking for a person, or NLU's request_human for a message that asks
+    no question of its own ("怎么联系他们" is a question about a body)."""
+    if turn.intent == c.REQUEST_HUMAN and (turn.text == "" or not is_question(turn.text)):
+        return True
+    return vocab.wants_person(turn.text) and not _own_subject(turn)
 
 
 def _states_need(text: str, vocab: Vocabulary) -> bool:

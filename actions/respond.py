@@ -93,6 +93,8 @@ def respond(dispatcher: CollectingDispatcher, turn: Turn, vocab: Vocabulary) -> 
         return []
     plan = plan_turn(turn, vocab, searched.evidence)
     log.info("plan %s (%s)", plan.kind, plan.reason)
+    if plan.kind == "handover":
+        return [SlotSet(c.SLOT_HANDOVER, True)]  # the rule in bot/rules/forms.yml starts the form
     if plan.kind == "act":
         dispatcher.utter_message(response=plan.act)
         return []

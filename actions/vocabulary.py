@@ -36,6 +36,7 @@ class Vocabulary:
     offer_objects: tuple[str, ...] = ()
     intent_cues: tuple[str, ...] = ()
     how_cues: tuple[str, ...] = ()
+    handover_cues: tuple[str, ...] = ()
     act_cues: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def find_ip_types(self, text: str) -> list[str]:
@@ -77,6 +78,11 @@ class Vocabulary:
         """True for "有没有…渠道/平台/政策…": whether something exists, and so who offers it."""
         key = normalize_text(text)
         return any(a in key for a in self.offer_asks) and any(o in key for o in self.offer_objects)
+
+    def wants_person(self, text: str) -> bool:
+        """True when the message asks for a person ("转人工", "让工作人员联系我")."""
+        key = normalize_text(text)
+        return any(cue in key for cue in self.handover_cues)
 
     def asks_how(self, text: str) -> bool:
         """True when the message asks how, how much or what is needed, not only where."""
@@ -142,6 +148,7 @@ def load_vocabulary(path: Path = VOCABULARY_FILE) -> Vocabulary:
         offer_objects=_words(raw["offer"]["objects"]),
         intent_cues=_words(raw["intent_cues"]),
         how_cues=_words(raw["how_cues"]),
+        handover_cues=_words(raw["handover_cues"]),
         act_cues=_groups(raw["acts"]),
     )
 

@@ -211,3 +211,25 @@ def test_who_to_turn_to_after_an_explanation_is_routed_not_answered_again() -> N
     state = dict(topic=c.TOPIC_QUESTION, last_question="一中心一枢纽多站点什么意思")
     alone, completed = Evidence("那我该先找谁", "none"), Evidence("x 那我该先找谁", "certain", "document")
     assert plan("那我该先找谁", c.FIND_STATION, (alone, completed), **state).kind == "route"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("转人工", c.REQUEST_HUMAN),
+        ("", c.REQUEST_HUMAN),
+        ("能不能让工作人员联系我", c.ASK_QUESTION),
+        ("人工客服", c.CHITCHAT),
+    ],
+)
+def test_a_wish_for_a_person_hands_over_whatever_nlu_says(text: str, intent: str) -> None:
+    assert plan(text, intent).kind == "handover"
+
+
+def test_a_question_about_contacting_a_body_is_not_a_handover() -> None:
+    state = dict(topic=c.TOPIC_QUESTION, last_question="杨浦区专利超市是什么")
+    assert plan("怎么联系他们", c.REQUEST_HUMAN, (NONE, CERTAIN), **state).kind != "handover"
+
+
+def test_artificial_intelligence_is_not_a_person() -> None:
+    assert plan("人工智能产业有什么政策", c.ASK_QUESTION, (CLOSEST,)).kind != "handover"

@@ -190,3 +190,13 @@ async def test_an_unsure_or_old_source_adds_one_caution_line(
     else:
         assert text.count("提示：") == 1 and line in text
         assert dispatcher.messages[0]["custom"]["sources"][0]["caution"]
+
+
+@pytest.mark.anyio
+async def test_a_handover_plan_sets_the_slot_the_rules_start_the_form_on(
+    use_directory: KnowledgeBase, domain: dict[str, Any]
+) -> None:
+    dispatcher, events = await run(make_tracker("/request_human", c.REQUEST_HUMAN), domain)
+    assert dispatcher.messages == [] and slot(events, c.SLOT_HANDOVER) is True
+    dispatcher, events = await run(make_tracker("你好", c.GREET, slots={c.SLOT_HANDOVER: True}), domain)
+    assert slot(events, c.SLOT_HANDOVER) is None  # reset on the next message
