@@ -13,6 +13,7 @@ T = StationType
 # Needs that decide the route whatever the IP type, strongest first. 海外 is handled before these.
 NEED_ROUTES: dict[str, tuple[StationType, ...]] = {
     "诉讼": (T.court,),
+    "调解": (T.mediation,),
     "维权": (T.protection_center, T.regulator, T.mediation),
     "融资": (T.service_center, T.tech_transfer),
     "转化": (T.tech_transfer,),
@@ -21,8 +22,8 @@ NEED_ROUTES: dict[str, tuple[StationType, ...]] = {
 }
 # For registering or asking about a right, the IP type decides; anything else goes to the centre.
 IP_ROUTES: dict[str, StationType] = {"商标": T.trademark_station, "版权": T.copyright_station}
-DISPUTE_NEEDS = frozenset({"维权", "诉讼"})
-NEED_PRIORITY = ("海外", "诉讼", "维权", "融资", "转化", "预审", "资助", "注册", "咨询")
+DISPUTE_NEEDS = frozenset({"维权", "诉讼", "调解"})
+NEED_PRIORITY = ("海外", "诉讼", "调解", "维权", "融资", "转化", "预审", "资助", "注册", "咨询")
 
 LocationStatus = Literal["none", "resolved", "unserved", "unknown", "ignored"]
 

@@ -16,6 +16,7 @@ _MASK = "\u0000"
 _CLAUSE = re.compile(r"[，,。；;！!？?\s]+")
 OVERSEAS = "海外"  # a place of the dispute, relevant whichever clause names it
 GENERAL = "咨询"  # "where do I ask": no need of its own
+_NEGATED = re.compile(r"(?:不想|不要|不愿意?|不打算|不准备|别)[^，,。；;\s]{0,4}")  # "不想打官司" names no need
 
 
 class VocabularyError(ValueError):
@@ -50,7 +51,7 @@ class Vocabulary:
     def find_focus_needs(self, text: str) -> list[str]:
         """The needs of the last clause that names any, which is what the enterprise asks for
         ("图案被人抄了，我们想先登记版权，去哪里办" is a registration); 海外 counts from anywhere."""
-        clauses = [c for c in _CLAUSE.split(normalize_text(text)) if c]
+        clauses = [_NEGATED.sub(" ", c) for c in _CLAUSE.split(normalize_text(text)) if c]
         found = [needs for needs in (self.find_needs(c) for c in reversed(clauses)) if needs]
         # "应该找哪个部门" only asks where: the need is in the clause before it
         strong = [needs for needs in found if set(needs) - {GENERAL}]
@@ -77,7 +78,8 @@ class Vocabulary:
     def asks_for_offer(self, text: str) -> bool:
         """True for "有没有…渠道/平台/政策…": whether something exists, and so who offers it."""
         key = normalize_text(text)
-        return any(a in key for a in self.offer_asks) and any(o in key for o in self.offer_objects)
+        asks = any(a in key for a in self.offer_asks) or ("有" in key and key.rstrip("?？ ").endswith("吗"))
+        return asks and any(o in key for o in self.offer_objects)
 
     def wants_person(self, text: str) -> bool:
         """True when the message asks for a person ("转人工", "让工作人员联系我")."""

@@ -137,3 +137,8 @@ def test_missing_type_falls_back_to_the_centre(directory: KnowledgeBase) -> None
     )
     decision = route(RouteQuery(("诉讼",), None, None), without_court)
     assert decision.missing_type and {s.type for s in decision.stations} == {T.service_center}
+
+
+def test_mediation_goes_to_the_mediation_committee(directory: KnowledgeBase) -> None:
+    decision = route(RouteQuery(needs=("调解",)), directory)
+    assert {s.type for s in decision.stations} == {T.mediation}
