@@ -16,7 +16,8 @@ _MASK = "\u0000"
 _CLAUSE = re.compile(r"[，,。；;！!？?\s]+")
 OVERSEAS = "海外"  # a place of the dispute, relevant whichever clause names it
 GENERAL = "咨询"  # "where do I ask": no need of its own
-_NEGATED = re.compile(r"(?:不想|不要|不愿意?|不打算|不准备|别)[^，,。；;\s]{0,4}")  # "不想打官司" names no need
+# "不想打官司" names no need: a negation and the few characters after it are not read for needs
+_NEGATED = re.compile(r"(?:不想|不要|不愿意?|不打算|不准备|别)[^，,。；;\s]{0,4}")
 
 
 class VocabularyError(ValueError):

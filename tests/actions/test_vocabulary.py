@@ -76,7 +76,11 @@ def test_the_need_is_read_from_the_clause_that_asks(text: str, needs: list[str])
 
 @pytest.mark.parametrize(
     ("text", "needs"),
-    [("不想打官司", []), ("不想打官司，想先调解看看", ["调解"]), ("知识产权纠纷有没有地方可以调解？", ["维权", "调解"])],
+    [
+        ("不想打官司", []),
+        ("不想打官司，想先调解看看", ["调解"]),
+        ("知识产权纠纷有没有地方可以调解？", ["维权", "调解"]),
+    ],
 )
 def test_a_need_said_not_to_be_wanted_is_not_one(text: str, needs: list[str]) -> None:
     assert get_vocabulary().find_focus_needs(text) == needs
