@@ -89,7 +89,7 @@ def plan_turn(turn: Turn, vocab: Vocabulary, evidence: Sequence[Evidence]) -> Pl
             if certain and best is not None and best.top_kind != "station":
                 return _plan("answer_route", "asks where, and the knowledge answers", turn, best)
             return _plan("route", "asks where to go", turn)
-        if certain and best is not None and best.question == text and not elliptical:
+        if certain and best is not None and best.question == text and not elliptical and not turn.needs:
             return _plan("answer", "asks where a named body is", turn, best)
         if subject_known:
             return _plan("route", "asks where for the subject so far", turn)

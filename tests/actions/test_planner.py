@@ -233,3 +233,8 @@ def test_a_question_about_contacting_a_body_is_not_a_handover() -> None:
 
 def test_artificial_intelligence_is_not_a_person() -> None:
     assert plan("人工智能产业有什么政策", c.ASK_QUESTION, (CLOSEST,)).kind != "handover"
+
+
+def test_not_knowing_which_department_is_routed_even_when_a_passage_matches() -> None:
+    text = "知识产权方面问题很多，不知道该找哪个部门"
+    assert plan(text, c.FIND_STATION, (Evidence(text, "certain", "document"),)).kind == "route"
