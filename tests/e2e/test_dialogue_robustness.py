@@ -34,8 +34,8 @@ def test_a_place_after_an_answer_routes_and_the_sender_can_go_on(running_bot: Ru
     sender = "e2e-stuck-pattern"
     say(running_bot, sender, "知识产权质押贷款有贴息吗")
     routed = say(running_bot, sender, "我们公司在新江湾城街道 材料交哪")
-    assert any(reply["stations"] for reply in routed["replies"])
-    assert "新江湾城" in text_of(routed)
+    types = {station["type"] for reply in routed["replies"] for station in reply["stations"]}
+    assert types and types <= {"service_center", "tech_transfer"}  # the pledge-loan need, remembered
     assert "同意" in text_of(say(running_bot, sender, "转人工"))
     assert "Circuit breaker" not in rasa_log(running_bot)
 
