@@ -69,3 +69,10 @@ def test_a_stop_word_leaves_the_form_and_nothing_is_recorded(running_bot: Runnin
     stopped = text_of(say(running_bot, sender, "算了"))
     assert "已取消" in stopped and "已记录" not in stopped
     assert "贴息" in text_of(say(running_bot, sender, "质押贷款贴息多少"))
+
+
+def test_an_answer_from_an_entry_of_unknown_status_says_so(running_bot: RunningBot) -> None:
+    body = say(running_bot, "e2e-caution", "知识产权质押贷款，区里给贴息吗？")
+    answer = next(reply for reply in body["replies"] if reply["sources"])
+    assert "50%" in answer["text"] and "提示：" in answer["text"]
+    assert any(source.get("caution") for source in answer["sources"])
