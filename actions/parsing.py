@@ -89,8 +89,13 @@ def is_question(text: str) -> bool:
     return any(mark in text for mark in QUESTION_MARKS)
 
 
+def _trimmed(text: str) -> str:
+    """NFKC, without surrounding spaces and punctuation."""
+    return unicodedata.normalize("NFKC", text).strip().strip(_EDGE_PUNCT)
+
+
 def _strip(text: str, prefixes: tuple[str, ...]) -> str:
-    value = unicodedata.normalize("NFKC", text).strip().strip(_EDGE_PUNCT)
+    value = _trimmed(text)
     for prefix in sorted(prefixes, key=len, reverse=True):
         if value.startswith(prefix):
             value = value[len(prefix) :]
@@ -126,7 +131,7 @@ def mask_phone(phone: str) -> str:
 
 def parse_name(text: str) -> str | None:
     """How to address the user (“张先生”, “李梅”, “陈先生/女士” for “姓陈”), or None."""
-    value = unicodedata.normalize("NFKC", text).strip().strip(_EDGE_PUNCT)
+    value = _trimmed(text)
     for prefix in SURNAME_PREFIXES:
         if value.startswith(prefix):
             surname = value[len(prefix) :].strip().strip(_EDGE_PUNCT)
@@ -156,13 +161,13 @@ def split_name_company(text: str) -> tuple[str | None, str | None]:
 
 def is_stop(text: str) -> bool:
     """An explicit wish to leave the form (“取消”, “算了”, “不用了”, “不同意”)."""
-    key = unicodedata.normalize("NFKC", text).strip().strip(_EDGE_PUNCT).lower()
+    key = _trimmed(text).lower()
     return any(word in key for word in STOP_WORDS) and len(key) <= 12
 
 
 def parse_yes_no(text: str) -> bool | None:
     """True for a yes (“同意”, “好的”), False for a no (“不同意”), None for anything else."""
-    key = unicodedata.normalize("NFKC", text).strip().strip(_EDGE_PUNCT).lower()
+    key = _trimmed(text).lower()
     if not key or len(key) > 12 or is_question(key):
         return None
     if any(word in key for word in NO_WORDS):
