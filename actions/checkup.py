@@ -49,9 +49,14 @@ def parse_option(field: str, text: str) -> str | None:
     """The option(s) the text names for a fixed-choice field, joined by 、; None if it names none."""
     key = _key(text)
     words: dict[str, list[str]] = texts()["words"].get(field, {})
+    exact = [option for option in CHECKUP_OPTIONS[field] if _key(option) == key]
+    if exact:
+        return exact[0]
+    # the word lists' order decides between options (海外纠纷 before 没有 before 国内纠纷)
+    options = [*(o for o in words if o in CHECKUP_OPTIONS[field]), *CHECKUP_OPTIONS[field]]
     named = [
         option
-        for option in CHECKUP_OPTIONS[field]
+        for option in dict.fromkeys(options)
         if option != NONE_OPTION or field not in MULTI_FIELDS
         if _key(option) in key or _has(key, words.get(option, []))
     ]

@@ -72,10 +72,11 @@ class _Builder:
     texts: dict[str, Any]
     location: Street | Park | None
     lines: list[ReportLine] = field(default_factory=list)
-    seen: set[tuple[str, str, str]] = field(default_factory=set)
+    seen: set[tuple[str, str, str, str]] = field(default_factory=set)
 
-    def add(self, line: ReportLine) -> None:
-        key = (line.section.value, line.ref_kind, line.ref_id)
+    def add(self, line: ReportLine, clause: str = "") -> None:
+        """Add a line unless the same entry (and clause of a document) is already in its section."""
+        key = (line.section.value, line.ref_kind, line.ref_id, clause)
         if key not in self.seen:
             self.seen.add(key)
             self.lines.append(line)
@@ -95,7 +96,8 @@ def _dated(source: str, date: str) -> str:
 
 
 def _fields_text(values: dict[str, str], names: list[str], labels: dict[str, str], missing: str) -> str:
-    return "".join(f"{labels.get(name, name)}：{values.get(name) or missing}。" for name in names)
+    said = {name: (values.get(name) or "").rstrip("。；; ") or missing for name in names}
+    return "".join(f"{labels.get(name, name)}：{said[name]}。" for name in names)
 
 
 def _entry_line(entry: CheckupEntry, builder: _Builder) -> ReportLine:
@@ -107,7 +109,9 @@ def _entry_line(entry: CheckupEntry, builder: _Builder) -> ReportLine:
         rule = next(r for r in base.rules if r.id == ref.id)
         values = {k: str(v) for k, v in rule.model_dump(mode="json").items()}
         facts = _fields_text(values, ref.fields, texts["rule_fields"], missing)
-        text = f"{entry.reason}{rule.title}（{status_words[rule.status.value]}）。{facts}"
+        status = status_words[rule.status.value]
+        title = rule.title if status in rule.title else f"{rule.title}（{status}）"
+        text = f"{entry.reason}{title}。{facts}"
         source = _dated(rule.source, rule.source_date)
     elif ref.kind == "faq":
         faq = next(f for f in base.faq if f.id == ref.id)
@@ -159,7 +163,7 @@ def stations_for(
 def _where_lines(entry: CheckupEntry, builder: _Builder) -> None:
     texts = builder.texts
     type_ = StationType(entry.ref.id)
-    if (entry.section.value, "station_type", type_.value) in builder.seen:
+    if (entry.section.value, "station_type", type_.value, "") in builder.seen:
         return
     label = STATION_TYPE_LABELS[type_]
     stations, status = stations_for(type_, builder.location, builder.base)
@@ -188,7 +192,7 @@ def build_report(
             if entry.ref.kind == "station_type":
                 _where_lines(entry, builder)
             else:
-                builder.add(_entry_line(entry, builder))
+                builder.add(_entry_line(entry, builder), entry.ref.quote)
     clean = {name: tuple(profile.get(name, ())) for name in CHECKUP_FIELDS}
     return Report(clean, tuple(builder.lines), location)
 
