@@ -16,7 +16,8 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
-from service.chat import convert
+from service.chat import Conversion, convert
+from service.checkup_page import CHECKUP_LINK, checkup_path
 from service.rasa_client import RasaClient, RasaUnavailableError
 from service.redaction import redact
 from service.schemas import ChatResponse
@@ -62,7 +63,20 @@ async def handle_turn(
     except SQLAlchemyError as error:
         # The pending row and Rasa's tracker both hold this turn; recovery records it later.
         log.warning("turn %s not recorded yet, left for recovery: %s", turn_key, type(error).__name__)
+    await _link_checkups(store, conversation, conversion)
     return conversion.response.model_copy(update={"turn_id": turn_key})
+
+
+async def _link_checkups(store: Store, conversation: str, conversion: Conversion) -> None:
+    """Keep each check-up report for its print page and add the page's link to the reply."""
+    for index, report in conversion.checkups:
+        try:
+            token = await run_in_threadpool(store.add_checkup_report, conversation, report)
+        except SQLAlchemyError as error:
+            log.warning("check-up report not kept, no print link: %s", type(error).__name__)
+            continue
+        reply = conversion.response.replies[index]
+        reply.text = f"{reply.text}\n{CHECKUP_LINK.format(path=checkup_path(token))}"
 
 
 def _record(

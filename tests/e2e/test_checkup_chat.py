@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from typing import Any
 
@@ -60,6 +61,10 @@ def test_a_checkup_from_keyword_to_report(bot: RunningBot) -> None:
         assert heading in text
     assert "商标品牌指导站（长阳创谷）" in text and "演示数据" in text
     assert "出处：" in text
+    [path] = re.findall(r"/checkup/[A-Za-z0-9_-]+", text)  # the print page: a token, nothing personal
+    assert sender not in path
+    page = httpx.get(f"{bot.url}{path}", timeout=10)
+    assert page.status_code == 200 and "演示数据" in page.text and "长阳创谷" in page.text
     # afterwards the bot answers questions again
     assert "贴息" in text_of(say(bot, sender, "知识产权质押贷款有贴息吗"))
 
