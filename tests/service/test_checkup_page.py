@@ -87,3 +87,16 @@ def test_purge_and_forget_remove_reports(client: TestClient, rasa: ScriptedRasa,
     assert client.get(first).status_code == 404
     run_checkup(client, rasa, "visitor-3")
     assert purge(store, None, datetime.now(UTC) + timedelta(seconds=1)).gateway["checkup_reports"] == 1
+
+
+def test_dashboard_counts_checkups_by_industry_and_need(store: Store) -> None:
+    from service.admin.dashboard import dashboard
+
+    store.add_checkup_report("web:a", REPORT)
+    store.add_checkup_report("web:b", {"profile": {"industry": [], "plans": ["暂无"], "dispute": ["海外纠纷"]}})
+    board = dashboard(store, datetime.now(UTC).date(), 7, {})["checkups"]
+    assert board["total"] == 2
+    assert {"industry": "人工智能", "checkups": 1} in board["by_industry"]
+    assert {"industry": "未填", "checkups": 1} in board["by_industry"]
+    assert board["by_need"] == [{"need": "融资", "checkups": 1}, {"need": "海外纠纷", "checkups": 1}]
+    assert "web:a" not in str(board)
