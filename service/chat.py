@@ -44,6 +44,7 @@ def convert(sender_id: str, messages: list[dict[str, Any]]) -> Conversion:
                 referrals.append(_referral(custom["referral"]))
             if isinstance(custom.get("checkup"), dict) and replies:
                 checkups.append((len(replies) - 1, custom["checkup"]))
+                replies[-1].checkup = custom["checkup"]
             if custom.get("sources") or custom.get("stations") or custom.get("tier"):
                 if not replies:
                     replies.append(ChatReply())

@@ -76,7 +76,8 @@ async def _link_checkups(store: Store, conversation: str, conversion: Conversion
             log.warning("check-up report not kept, no print link: %s", type(error).__name__)
             continue
         reply = conversion.response.replies[index]
-        reply.text = f"{reply.text}\n{CHECKUP_LINK.format(path=checkup_path(token))}"
+        reply.report_url = checkup_path(token)
+        reply.text = f"{reply.text}\n{CHECKUP_LINK.format(path=reply.report_url)}"
 
 
 def _record(

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 import shutil
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import Page, expect
 
 from retrieval.knowledge import CHECKUP_FILE
 from retrieval.store import live_knowledge_dir
@@ -76,3 +79,46 @@ def test_welcome_button_starts_it_and_cancel_stops_it(bot: RunningBot) -> None:
     assert "第1步" in text_of(say(bot, sender, "/start_checkup"))
     assert "没看懂" in text_of(say(bot, sender, "随便吧啦啦"))
     assert "已退出知识产权体检" in text_of(say(bot, sender, "取消"))
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 800), (390, 844)], ids=["desktop", "phone"])
+def test_widget_completes_a_checkup_as_cards_with_a_print_link(
+    bot: RunningBot, new_page: Callable[..., Page], artifacts: Path, width: int, height: int
+) -> None:
+    phone = width < 500
+    page = new_page(width=width, height=height, **({"is_mobile": True, "has_touch": True} if phone else {}))
+    page.goto(bot.url + "/")
+    turns = page.locator(".turn.bot:not(.welcome):not(.typing)")
+
+    def send(text: str) -> None:
+        box = page.get_by_label("输入您的问题")
+        box.fill(text)
+        box.press("Enter")
+
+    def choose(title: str) -> None:
+        before = turns.count()
+        turns.last.locator(".quick .chip", has_text=title).first.click()
+        expect(turns).to_have_count(before + 1, timeout=30000)
+
+    send("知识产权体检")
+    expect(turns).to_have_count(1, timeout=60000)
+    expect(turns.last).to_contain_text("第1步")
+    choose("人工智能")
+    send("五角场")
+    expect(turns).to_have_count(3, timeout=30000)
+    for title in ("跳过", "专利", "融资", "没有", "生成报告"):
+        choose(title)
+    report = turns.last.locator(".checkup")
+    expect(report.locator(".checkup-card")).to_have_count(4)
+    expect(report.locator(".checkup-card h3").nth(2)).to_have_text("去哪里办")
+    expect(report.locator(".checkup-source").first).to_contain_text("出处：")
+    link = report.locator("a.checkup-print")
+    href = link.get_attribute("href") or ""
+    assert "/checkup/" in href and "sender" not in href
+    page.screenshot(path=artifacts / f"checkup-{'phone' if phone else 'desktop'}.png", full_page=True)
+    if phone:
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+    printable = page.context.new_page()
+    printable.goto(href)
+    expect(printable.locator("h1")).to_have_text("知识产权体检报告")
+    expect(printable.locator("section h2").first).to_have_text("可以申请/可以利用")
