@@ -9,6 +9,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
+from service.admin.dashboard import dashboard
 from service.privacy import forget, purge
 from service.store import CheckupReportRow, Store
 from tests.service.conftest import ScriptedRasa
@@ -90,10 +91,9 @@ def test_purge_and_forget_remove_reports(client: TestClient, rasa: ScriptedRasa,
 
 
 def test_dashboard_counts_checkups_by_industry_and_need(store: Store) -> None:
-    from service.admin.dashboard import dashboard
-
     store.add_checkup_report("web:a", REPORT)
-    store.add_checkup_report("web:b", {"profile": {"industry": [], "plans": ["暂无"], "dispute": ["海外纠纷"]}})
+    overseas = {"profile": {"industry": [], "plans": ["暂无"], "dispute": ["海外纠纷"]}}
+    store.add_checkup_report("web:b", overseas)
     board = dashboard(store, datetime.now(UTC).date(), 7, {})["checkups"]
     assert board["total"] == 2
     assert {"industry": "人工智能", "checkups": 1} in board["by_industry"]
