@@ -58,3 +58,25 @@ ACTION_RESPOND = "action_respond"
 ACTION_CREATE_REFERRAL = "action_create_referral"
 ACTION_SESSION_START = "action_session_start"
 VALIDATE_HANDOVER_FORM = "validate_handover_form"
+
+# 知识产权体检 (check-up): intent, form, slots (one per profile field, then the read-back), actions
+START_CHECKUP = "start_checkup"
+CHECKUP_FORM = "checkup_form"
+SLOT_CHECKUP_INDUSTRY = "checkup_industry"
+SLOT_CHECKUP_LOCATION = "checkup_location"
+SLOT_CHECKUP_SIZE = "checkup_size"
+SLOT_CHECKUP_IP = "checkup_ip"
+SLOT_CHECKUP_PLANS = "checkup_plans"
+SLOT_CHECKUP_DISPUTE = "checkup_dispute"
+SLOT_CHECKUP_CONFIRMED = "checkup_confirmed"
+# profile field (retrieval.schema.CHECKUP_FIELDS) of each question slot, in the order asked
+CHECKUP_SLOTS: dict[str, str] = {
+    SLOT_CHECKUP_INDUSTRY: "industry",
+    SLOT_CHECKUP_LOCATION: "location",
+    SLOT_CHECKUP_SIZE: "size",
+    SLOT_CHECKUP_IP: "ip",
+    SLOT_CHECKUP_PLANS: "plans",
+    SLOT_CHECKUP_DISPUTE: "dispute",
+}
+ACTION_CHECKUP_REPORT = "action_checkup_report"
+VALIDATE_CHECKUP_FORM = "validate_checkup_form"

@@ -12,10 +12,21 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from retrieval.checkup import check_checkup
 from retrieval.errors import KnowledgeFormatError
 from retrieval.normalize import normalize_text
 from retrieval.provenance import EntryKind, provenance_problems
-from retrieval.schema import Document, DocumentMeta, Faq, Locations, Park, Rule, Station, Street
+from retrieval.schema import (
+    CheckupEntry,
+    Document,
+    DocumentMeta,
+    Faq,
+    Locations,
+    Park,
+    Rule,
+    Station,
+    Street,
+)
 
 DOCUMENTS_DIR = "documents"
 RULES_FILE = "rules.yml"
@@ -23,6 +34,7 @@ STATIONS_FILE = "stations.yml"
 LOCATIONS_FILE = "locations.yml"
 FAQ_FILE = "faq.yml"
 USERDICT_FILE = "userdict.txt"
+CHECKUP_FILE = "checkup.yml"  # optional: without it the check-up matches nothing
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*\r?\n(.*)\Z", re.DOTALL)
 _USERDICT_LINE = re.compile(r"^(\S+)(?:\s+(\d+))?(?:\s+([a-zA-Z]+))?$")
@@ -60,6 +72,7 @@ class KnowledgeBase:
     locations: Locations
     faq: list[Faq]
     userdict: list[UserWord] = field(default_factory=list)
+    checkup: list[CheckupEntry] = field(default_factory=list)
 
     def station(self, station_id: str) -> Station | None:
         """Return the station with this id, or None."""
@@ -213,7 +226,7 @@ def parse_userdict(text: str, file: Path | str = USERDICT_FILE) -> list[UserWord
 def knowledge_files(root: Path) -> list[Path]:
     """Every file the loader reads, in a stable order."""
     docs = sorted((root / DOCUMENTS_DIR).glob("*.md"))
-    names = [RULES_FILE, STATIONS_FILE, LOCATIONS_FILE, FAQ_FILE, USERDICT_FILE]
+    names = [RULES_FILE, STATIONS_FILE, LOCATIONS_FILE, FAQ_FILE, USERDICT_FILE, CHECKUP_FILE]
     return docs + [root / n for n in names if (root / n).exists()]
 
 
@@ -250,9 +263,18 @@ def load_knowledge(root: Path) -> KnowledgeBase:
         locations=locations,
         faq=faq,
         userdict=load_userdict(root / USERDICT_FILE),
+        checkup=_load_checkup(root / CHECKUP_FILE),
     )
     _check_references(base)
+    check_checkup(root / CHECKUP_FILE, base)
     return base
+
+
+def _load_checkup(file: Path) -> list[CheckupEntry]:
+    """The check-up matching rules, or none when the file does not exist."""
+    if not file.is_file():
+        return []
+    return _validate_list(file, _read_yaml(file), "checkup", CheckupEntry)
 
 
 def _load_locations(file: Path) -> Locations:

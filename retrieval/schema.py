@@ -190,3 +190,62 @@ class Faq(Strict):
     reviewed_by: str = ""
     reviewed_on: datetime.date | None = None
     reviewed_against: str = ""
+
+
+# 知识产权体检 (check-up): the answer options of each profile field, fixed by the form; a
+# condition in knowledge/checkup.yml may only name these (locations: names from locations.yml).
+SKIPPED = "跳过"
+CHECKUP_OPTIONS: dict[str, tuple[str, ...]] = {
+    # the plan's “三大千亿级”产业集群 and 四大新兴领域 (杨府发〔2024〕4号 四、（一）3.), then 其他
+    "industry": (
+        "在线新经济", "智能制造", "创意设计", "科技服务", "人工智能", "生命健康", "绿色低碳", "其他",
+    ),
+    "size": ("中小微企业", "大中型企业", "高校或科研院所"),
+    "ip": ("专利", "商标", "版权或软件著作权", "暂无"),
+    "plans": ("融资", "开拓海外市场", "技术许可或引进", "品牌建设", "暂无"),
+    "dispute": ("没有", "国内纠纷", "海外纠纷"),
+}
+CHECKUP_FIELDS = ("industry", "location", "size", "ip", "plans", "dispute")
+
+
+class CheckupSection(str, Enum):  # noqa: UP042 - as StationType
+    """The groups of a check-up report, in the order they are shown."""
+
+    apply = "apply"  # 可以申请/可以利用
+    caution = "caution"  # 需要注意
+    where = "where"  # 去哪里办
+    next = "next"  # 下一步
+
+
+class CheckupWhen(Strict):
+    """Conditions on the profile: every field named must hold one of the listed answers."""
+
+    industry: list[str] = Field(default_factory=list)
+    location: list[str] = Field(default_factory=list)
+    size: list[str] = Field(default_factory=list)
+    ip: list[str] = Field(default_factory=list)
+    plans: list[str] = Field(default_factory=list)
+    dispute: list[str] = Field(default_factory=list)
+
+    def named(self) -> dict[str, list[str]]:
+        """The fields that carry a condition."""
+        return {name: values for name in CHECKUP_FIELDS if (values := getattr(self, name))}
+
+
+class CheckupRef(Strict):
+    """The knowledge entry a report line rests on."""
+
+    kind: str = Field(pattern=r"^(rule|faq|document|station_type)$")
+    id: str = Field(min_length=1)
+    quote: str = ""  # document: the clause's words, verbatim
+    fields: list[str] = Field(default_factory=list)  # rule/faq fields shown after the reason
+
+
+class CheckupEntry(Strict):
+    """One matching rule of the check-up: a profile condition, a report group, an entry, a reason."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    section: CheckupSection
+    when: CheckupWhen
+    ref: CheckupRef
+    reason: str = Field(min_length=1)  # short, in Chinese, said only from the referenced entry

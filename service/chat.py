@@ -16,6 +16,7 @@ class Conversion:
 
     response: ChatResponse
     referrals: list[Referral] = field(default_factory=list)
+    checkups: list[tuple[int, dict[str, Any]]] = field(default_factory=list)  # (reply index, report)
 
 
 class BadRasaMessageError(Exception):
@@ -26,6 +27,7 @@ def convert(sender_id: str, messages: list[dict[str, Any]]) -> Conversion:
     """Rasa sends text and custom JSON as separate messages; custom parts attach to the reply before."""
     replies: list[ChatReply] = []
     referrals: list[Referral] = []
+    checkups: list[tuple[int, dict[str, Any]]] = []
     fallback = False
     for message in messages:
         custom = message.get("custom")
@@ -40,6 +42,9 @@ def convert(sender_id: str, messages: list[dict[str, Any]]) -> Conversion:
             fallback = bool(custom.get("fallback")) or fallback
             if "referral" in custom:
                 referrals.append(_referral(custom["referral"]))
+            if isinstance(custom.get("checkup"), dict) and replies:
+                checkups.append((len(replies) - 1, custom["checkup"]))
+                replies[-1].checkup = custom["checkup"]
             if custom.get("sources") or custom.get("stations") or custom.get("tier"):
                 if not replies:
                     replies.append(ChatReply())
@@ -47,7 +52,8 @@ def convert(sender_id: str, messages: list[dict[str, Any]]) -> Conversion:
                 last.sources.extend(custom.get("sources") or [])
                 last.stations.extend(custom.get("stations") or [])
                 last.tier = str(custom.get("tier") or last.tier)
-    return Conversion(ChatResponse(sender_id=sender_id, replies=replies, fallback=fallback), referrals)
+    response = ChatResponse(sender_id=sender_id, replies=replies, fallback=fallback)
+    return Conversion(response, referrals, checkups)
 
 
 def _button(raw: dict[str, Any]) -> Button:

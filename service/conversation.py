@@ -17,7 +17,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
 from retrieval.normalize import to_simplified
-from service.chat import convert
+from service.chat import Conversion, convert
+from service.checkup_page import CHECKUP_LINK, checkup_path
 from service.metrics import FALLBACKS, TURNS, UPSTREAM_FAILURES
 from service.rasa_client import RasaClient, RasaUnavailableError
 from service.redaction import redact
@@ -71,7 +72,21 @@ async def handle_turn(
     except SQLAlchemyError as error:
         # The pending row and Rasa's tracker both hold this turn; recovery records it later.
         log.warning("turn %s not recorded yet, left for recovery: %s", turn_key, type(error).__name__)
+    await _link_checkups(store, conversation, conversion)
     return conversion.response.model_copy(update={"turn_id": turn_key})
+
+
+async def _link_checkups(store: Store, conversation: str, conversion: Conversion) -> None:
+    """Keep each check-up report for its print page and add the page's link to the reply."""
+    for index, report in conversion.checkups:
+        try:
+            token = await run_in_threadpool(store.add_checkup_report, conversation, report)
+        except SQLAlchemyError as error:
+            log.warning("check-up report not kept, no print link: %s", type(error).__name__)
+            continue
+        reply = conversion.response.replies[index]
+        reply.report_url = checkup_path(token)
+        reply.text = f"{reply.text}\n{CHECKUP_LINK.format(path=reply.report_url)}"
 
 
 def _record(

@@ -21,7 +21,7 @@ from service.metrics import Observe
 from service.metrics import router as metrics_router
 from service.middleware import EdgeLimits, edge_rates, install_fallback_errors, install_log_redaction
 from service.rasa_client import HttpRasaClient
-from service.routers import chat, feedback, health, web, wechat
+from service.routers import chat, checkup, feedback, health, web, wechat
 from service.settings import Settings, get_settings
 from service.store import Store
 from service.wechat.dedup_redis import RedisConnections, redis_responder
@@ -85,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(feedback.router)
     app.include_router(wechat.router)
     app.include_router(web.router)
+    app.include_router(checkup.router)
     app.mount("/static", web.static_files(), name="static")
     admin.install(app, settings)
     if settings.cors_origin_list:

@@ -10,9 +10,9 @@ from pathlib import Path
 from sqlalchemy import delete
 
 from service.conversation import CHANNELS
-from service.store import FeedbackRow, PendingTurnRow, ReferralRow, Store, TurnRow
+from service.store import CheckupReportRow, FeedbackRow, PendingTurnRow, ReferralRow, Store, TurnRow
 
-TABLES = (TurnRow, FeedbackRow, ReferralRow, PendingTurnRow)
+TABLES = (TurnRow, FeedbackRow, ReferralRow, PendingTurnRow, CheckupReportRow)
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import secrets
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from alembic.migration import MigrationContext
 from alembic.operations import Operations
@@ -33,6 +36,11 @@ CONTACT_HIDDEN = "【联系信息，未记录】"  # what the turn log keeps of 
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; they were written in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class DuplicateFeedbackError(Exception):
@@ -101,6 +109,16 @@ class FeedbackRow(Base):
     answer: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, index=True)
     turn_key: Mapped[str | None] = mapped_column(String(32), unique=True, nullable=True)  # one per turn
+
+
+class CheckupReportRow(Base):
+    """A check-up report kept for its print page: found only by a random token, purged with the turns."""
+
+    __tablename__ = "checkup_reports"
+    token: Mapped[str] = mapped_column(String(48), primary_key=True)
+    sender_id: Mapped[str] = mapped_column(String(128), index=True)  # for erasure only, never shown
+    data: Mapped[str] = mapped_column(Text)  # the report's JSON: profile choices and cited lines
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, index=True)
 
 
 def _add_missing_columns(engine: Engine) -> None:
@@ -214,6 +232,22 @@ class Store:
             session.add(row)
             session.flush()
             return row.id
+
+    def add_checkup_report(self, sender_id: str, report: dict[str, Any]) -> str:
+        """Keep a check-up report; returns the unguessable token of its print page."""
+        token = secrets.token_urlsafe(24)
+        with self._session.begin() as session:
+            session.add(CheckupReportRow(token=token, sender_id=sender_id, data=json.dumps(report)))
+        return token
+
+    def checkup_report(self, token: str, not_before: datetime) -> dict[str, Any] | None:
+        """The report of a token, or None when unknown or made before `not_before` (expired)."""
+        with self._session() as session:
+            row = session.get(CheckupReportRow, token)
+            if row is None or _aware(row.created_at) < not_before:
+                return None
+            loaded: dict[str, Any] = json.loads(row.data)
+            return loaded
 
     def add_feedback(
         self, sender_id: str, rating: str, question: str, answer: str, turn_key: str | None = None

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -11,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from service.admin.models import aware
 from service.admin.review import CHINA, Period, _within
-from service.store import FeedbackRow, ReferralRow, Store, TurnRow
+from service.store import CheckupReportRow, FeedbackRow, ReferralRow, Store, TurnRow
 
 # Topic of a question by its words; the first topic whose word occurs wins.
 TOPICS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -61,6 +63,11 @@ def dashboard(store: Store, today: date, days: int, station_names: dict[str, str
             .scalars()
             .all()
         )
+        reports = (
+            session.execute(_within(select(CheckupReportRow.data), CheckupReportRow.created_at, period))
+            .scalars()
+            .all()
+        )
     for created_at, fallback, message in turns:
         day = aware(created_at).astimezone(CHINA).date()
         if day in per_day:
@@ -92,4 +99,24 @@ def dashboard(store: Store, today: date, days: int, station_names: dict[str, str
             for sid, count in station_counts.most_common(8)
         ],
         "thumbs": {"up": ratings.count("up"), "down": ratings.count("down")},
+        "checkups": checkup_counts(reports),
+    }
+
+
+NOT_A_NEED = frozenset({"没有", "暂无"})
+
+
+def checkup_counts(reports: Sequence[str]) -> dict[str, Any]:
+    """Check-ups by industry and by need (plans, live disputes): the profile's choices, nothing personal."""
+    industries: Counter[str] = Counter()
+    needs: Counter[str] = Counter()
+    for data in reports:
+        profile = json.loads(data).get("profile") or {}
+        industries.update(profile.get("industry") or ["未填"])
+        chosen = [*profile.get("plans", []), *profile.get("dispute", [])]
+        needs.update(need for need in chosen if need not in NOT_A_NEED)
+    return {
+        "total": len(reports),
+        "by_industry": [{"industry": k, "checkups": v} for k, v in industries.most_common()],
+        "by_need": [{"need": k, "checkups": v} for k, v in needs.most_common()],
     }

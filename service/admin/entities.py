@@ -8,7 +8,17 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from retrieval.provenance import EntryKind, provenance_problems
-from retrieval.schema import STATION_TYPE_LABELS, Document, Faq, Locations, Rule, Station, Status
+from retrieval.schema import (
+    STATION_TYPE_LABELS,
+    CheckupEntry,
+    CheckupSection,
+    Document,
+    Faq,
+    Locations,
+    Rule,
+    Station,
+    Status,
+)
 
 
 class TermEntry(BaseModel):
@@ -81,6 +91,7 @@ LABELS: dict[str, dict[str, str]] = {
         "answer": "答案",
     },
     "term": {"word": "词语", "freq": "词频", "tag": "词性"},
+    "checkup": {"id": "编号", "section": "报告分组", "when": "条件", "ref": "依据条目", "reason": "理由"},
     "locations": {"streets": "街道", "parks": "园区"},
 }
 KIND_LABELS = {
@@ -90,6 +101,7 @@ KIND_LABELS = {
     "faq": "常见问答",
     "term": "词典词条",
     "locations": "街道与园区",
+    "checkup": "体检规则",
 }
 ID_RULE = "只能包含小写字母、数字、“-”和“_”，并以字母或数字开头"
 
@@ -106,6 +118,8 @@ def _message(kind: str, field: str, error: Any) -> str:
     if kind_of_error == "string_pattern_mismatch":
         return ID_RULE if field == "id" else "不能包含空格" if field == "word" else "格式不正确"
     if kind_of_error == "enum":
+        if kind == "checkup" and field == "section":
+            return "请选择分组：" + "、".join(s.value for s in CheckupSection)
         if kind == "station" and field == "type":
             return "请选择类型：" + "、".join(STATION_TYPE_LABELS.values())
         return "取值无效，可选：" + "、".join(s.value for s in Status)
@@ -185,6 +199,9 @@ def validate(kind: str, raw: Any, locations: Locations | None = None) -> Validat
         if kind == "term":
             term = TermEntry.model_validate(raw)
             return Validated(term.word, term.model_dump(mode="json"))
+        if kind == "checkup":  # references to other entries are checked when publishing
+            checkup = CheckupEntry.model_validate(raw)
+            return Validated(checkup.id, checkup.model_dump(mode="json"))
         if kind == "locations":
             return Validated("locations", Locations.model_validate(raw).model_dump(mode="json"))
     except ValidationError as exc:
@@ -231,7 +248,7 @@ def title_of(kind: str, data: dict[str, Any] | None) -> str:
         return ""
     if kind == "document":
         return str(data["meta"]["title"])
-    for field in ("title", "name", "question", "word"):
+    for field in ("title", "name", "question", "word", "reason"):
         if field in data:
             return str(data[field])
     return KIND_LABELS.get(kind, kind)

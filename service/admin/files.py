@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 from retrieval.knowledge import (
+    CHECKUP_FILE,
     DOCUMENTS_DIR,
     FAQ_FILE,
     LOCATIONS_FILE,
@@ -33,6 +34,8 @@ def seed_entries(base: KnowledgeBase) -> Iterator[tuple[str, str, dict[str, Any]
         yield "station", station.id, station.model_dump(mode="json")
     for faq in base.faq:
         yield "faq", faq.id, faq.model_dump(mode="json")
+    for entry in base.checkup:
+        yield "checkup", entry.id, entry.model_dump(mode="json")
     for word in base.userdict:
         yield "term", word.word, {"word": word.word, "freq": word.freq, "tag": word.tag}
     yield "locations", "locations", base.locations.model_dump(mode="json")
@@ -71,6 +74,7 @@ def export(store: KnowledgeStore, target: Path) -> list[Path]:
         ("rule", RULES_FILE, "rules"),
         ("station", STATIONS_FILE, "stations"),
         ("faq", FAQ_FILE, "faq"),
+        ("checkup", CHECKUP_FILE, "checkup"),
     ):
         file = target / name
         file.write_text(

@@ -149,6 +149,24 @@ class KnowledgeStore:
         except IntegrityError:  # another gateway process seeded at the same moment
             return 0
 
+    def seed_kind(
+        self, kind: str, entries: Iterable[tuple[str, str, dict[str, Any]]], author: str = "system"
+    ) -> int:
+        """Add a kind to a store seeded before the kind existed (check-up rules); 0 once it has any row."""
+        try:
+            with self.sessions.begin() as session:
+                if session.scalar(select(func.count()).select_from(EntityRow).where(EntityRow.kind == kind)):
+                    return 0
+                count = 0
+                for position, (_, key, data) in enumerate(e for e in entries if e[0] == kind):
+                    row = EntityRow(kind=kind, key=key, position=position, version=0)
+                    session.add(row)
+                    self._write(session, row, data, author, "seed")
+                    count += 1
+                return count
+        except IntegrityError:  # another gateway process seeded at the same moment
+            return 0
+
     def _write(
         self,
         session: Session,

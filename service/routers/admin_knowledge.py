@@ -14,7 +14,14 @@ from service.admin.freshness import keep_review
 from service.admin.state import AdminState
 from service.admin.store import Entry, describe
 
-RESOURCES = {"documents": "document", "rules": "rule", "stations": "station", "faq": "faq", "terms": "term"}
+RESOURCES = {
+    "documents": "document",
+    "rules": "rule",
+    "stations": "station",
+    "faq": "faq",
+    "terms": "term",
+    "checkup": "checkup",
+}
 
 
 def entry_body(entry: Entry) -> dict[str, Any]:

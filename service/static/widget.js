@@ -379,12 +379,50 @@
     return box;
   }
 
+  // A check-up report: one card per group, each line with its source; the print page as a link.
+  function renderCheckup(reply) {
+    const sections = Array.isArray(reply.checkup.sections) ? reply.checkup.sections : [];
+    if (!sections.length) return null;
+    const head = str(reply.text).split("\n").slice(0, 2).join("\n");
+    const box = el("div", { className: "checkup" }, [el("div", { className: "bubble", text: head })]);
+    for (const section of sections) {
+      if (!section || typeof section !== "object") continue;
+      const lines = Array.isArray(section.lines) ? section.lines.filter((l) => l && typeof l === "object") : [];
+      const items = lines.map((line) =>
+        el("li", {}, [
+          el("span", { text: str(line.text) }),
+          line.demo === true ? el("span", { className: "badge demo", text: "演示数据" }) : null,
+          el("div", { className: "checkup-source", text: `出处：${str(line.source)}` }),
+        ]),
+      );
+      box.appendChild(
+        el("section", { className: "card checkup-card" }, [
+          el("h3", { className: "card-title", text: str(section.title) }),
+          el("ol", {}, items),
+        ]),
+      );
+    }
+    const path = str(reply.report_url);
+    if (/^\/checkup\/[A-Za-z0-9_-]+$/.test(path)) {
+      box.appendChild(
+        el("a", {
+          className: "checkup-print",
+          text: "打开打印版报告（可保存链接）",
+          attrs: { href: new URL(path.slice(1), BASE).href, target: "_blank", rel: "noopener noreferrer" },
+        }),
+      );
+    }
+    return box;
+  }
+
   function renderBot(entry, latest) {
     const stack = el("div", { className: "stack" });
     const replies = Array.isArray(entry.replies) ? entry.replies : [];
     for (const reply of replies) {
       if (!reply || typeof reply !== "object") continue;
-      if (str(reply.text)) stack.appendChild(el("div", { className: "bubble", text: str(reply.text) }));
+      const report = reply.checkup && typeof reply.checkup === "object" ? renderCheckup(reply) : null;
+      if (report) stack.appendChild(report);
+      else if (str(reply.text)) stack.appendChild(el("div", { className: "bubble", text: str(reply.text) }));
       const stations = Array.isArray(reply.stations) ? reply.stations.filter((s) => s && typeof s === "object") : [];
       if (stations.length) {
         stack.appendChild(el("ul", { className: "stations", attrs: { "aria-label": "推荐机构" } }, stations.map(renderStation)));

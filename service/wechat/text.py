@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -31,6 +32,10 @@ DEMO_BADGE = "（演示数据）"
 STATUS_LABELS = {"current": "现行", "historical": "历史", "现行": "现行", "历史": "历史"}
 
 
+# A gateway page named by its path in a reply (the check-up print page): WeChat needs the full address.
+GATEWAY_PATH = re.compile(r"(?<![\w/.:])/checkup/[A-Za-z0-9_-]+")
+
+
 @dataclass(frozen=True)
 class Rendered:
     """The text to send and the options a digit reply can choose from."""
@@ -44,7 +49,7 @@ def render(response: ChatResponse, chat_page_url: str) -> Rendered:
     options: list[Button] = []
     sources: list[Mapping[str, object]] = []
     for reply in response.replies:
-        said = reply.text.strip()
+        said = GATEWAY_PATH.sub(lambda m: chat_page_url.rstrip("/") + m.group(0), reply.text.strip())
         if said:
             paragraphs.append(said)
         # The actions often name stations in the text already; a block is added only for those they did not.

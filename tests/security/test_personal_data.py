@@ -49,7 +49,13 @@ def test_purge_deletes_everything_older_than_the_retention(tmp_path: Path) -> No
             connection.execute(update(table).where(table.sender_id == "web:alice").values(created_at=old))
     events = tracker(tmp_path / "rasa-tracker.db", [("web:alice", old.timestamp()), ("wechat:oBob", 1e12)])
     deleted = purge(store, events, datetime.now(UTC) - timedelta(days=180))
-    assert deleted.gateway == {"turns": 1, "feedback": 1, "referrals": 1, "pending_turns": 0}
+    assert deleted.gateway == {
+        "turns": 1,
+        "feedback": 1,
+        "referrals": 1,
+        "pending_turns": 0,
+        "checkup_reports": 0,
+    }
     assert deleted.tracker_events == 1
     assert {row.sender_id for row in store.turns() + store.referrals() + store.feedback()} == {"wechat:oBob"}
     assert count_events(events) == ["wechat:oBob"]

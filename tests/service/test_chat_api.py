@@ -41,6 +41,8 @@ def test_text_buttons_and_custom_payloads_become_one_reply(client: TestClient, r
                 "sources": [SOURCE],
                 "stations": [STATION],
                 "tier": "",
+                "checkup": None,
+                "report_url": "",
             }
         ],
         "fallback": False,
