@@ -158,8 +158,11 @@ def test_staff_edit_a_phone_number_in_the_browser_and_the_bot_answers_with_it(
         page.wait_for_selector("#main form.entry-form", state="detached")  # saved: back to the list
 
     page.goto(f"{running_bot.url}/admin#publish")
+    warnings: list[str] = []
+    page.once("dialog", lambda dialog: (warnings.append(dialog.message), dialog.accept()))
     page.click("#publish-button")
     page.wait_for_selector("#toast:has-text('已上线')", timeout=PUBLISH_TIMEOUT_S * 1000)
+    assert warnings and "仍然发布" in warnings[0]  # entries are overdue for review: staff were asked
     reply = bot_reply(running_bot.url, QUESTION)
     assert "35363299" in reply and OLD_NUMBER not in reply, reply
 
@@ -280,6 +283,7 @@ def test_browser_edit_and_publish_reach_the_live_index(
     page.click("#main form.entry-form button[type=submit]")
     page.wait_for_selector("#toast:has-text('已保存')")
     page.goto(f"{admin_site.url}/admin#publish")
+    page.once("dialog", lambda dialog: dialog.accept())  # overdue entries: the page asks first
     page.click("#publish-button")
     page.wait_for_selector("#toast:has-text('已上线')", timeout=60_000)
     page.wait_for_selector("#main table td:has-text('成功')")  # the run is listed in the history
