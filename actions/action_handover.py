@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -26,6 +26,7 @@ from actions.parsing import (
     parse_yes_no,
     split_name_company,
 )
+from actions.raw_form import RawAnswerForm
 
 PAYLOAD_WORDS = {f"/{c.AFFIRM}": "同意", f"/{c.DENY}": "不同意"}
 
@@ -55,39 +56,17 @@ def cancelled() -> dict[str, Any]:
     return {c.SLOT_CONSENT: False, **dict.fromkeys((*c.CONTACT_SLOTS, c.SLOT_CONTACT_CONFIRMED))}
 
 
-class ValidateHandoverForm(FormValidationAction):
+class ValidateHandoverForm(RawAnswerForm):
     """Reads the answer to the requested question from the raw text, then checks it."""
+
+    stop_slot = c.SLOT_CONSENT  # no consent, or consent withdrawn: nothing is asked or kept
 
     def name(self) -> str:
         return c.VALIDATE_HANDOVER_FORM
 
-    async def required_slots(
-        self,
-        domain_slots: list[str],
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: dict[str, Any],
-    ) -> list[str]:
-        if tracker.get_slot(c.SLOT_CONSENT) is False:
-            return [c.SLOT_CONSENT]  # filled, so the form ends without asking for details
-        return domain_slots
-
-    def _raw(self, slot: str, tracker: Tracker) -> dict[str, Any]:
-        """The latest message as the value of `slot`, when `slot` is the one asked for."""
-        if tracker.get_slot(c.SLOT_REQUESTED) != slot:
-            return {}
-        text = str((tracker.latest_message or {}).get("text") or "").strip()
-        text = PAYLOAD_WORDS.get(text, text)
-        return {slot: text} if text and not text.startswith("/") else {}
-
-    async def get_extraction_events(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        """The answer to the question asked, taken from the raw text for every slot of the form."""
-        requested = tracker.get_slot(c.SLOT_REQUESTED)
-        values = self._raw(requested, tracker) if requested in self.domain_slots(domain) else {}
-        tracker.slots.update(values)
-        return [SlotSet(slot, value) for slot, value in values.items()]
+    def answer_text(self, text: str) -> str | None:
+        """The consent buttons send /affirm and /deny: read as 同意 and 不同意."""
+        return super().answer_text(PAYLOAD_WORDS.get(text, text))
 
     def _say(self, dispatcher: CollectingDispatcher, key: str, **values: str) -> None:
         dispatcher.utter_message(text=resources.replies()["handover"][key].format(**values))

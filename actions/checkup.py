@@ -12,7 +12,7 @@ import unicodedata
 from functools import lru_cache
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -20,6 +20,7 @@ from actions import constants as c
 from actions import resources
 from actions.checkup_report import build_report, render_text, report_payload
 from actions.parsing import is_stop
+from actions.raw_form import RawAnswerForm
 from retrieval.knowledge import KnowledgeBase
 from retrieval.schema import CHECKUP_OPTIONS, SKIPPED
 
@@ -101,33 +102,17 @@ def changed_field(key: str) -> str | None:
     return ""
 
 
-class ValidateCheckupForm(FormValidationAction):
+class ValidateCheckupForm(RawAnswerForm):
     """Reads the answer to the question asked from the raw text; handles skip, back, change, stop."""
+
+    stop_slot = c.SLOT_CHECKUP_CONFIRMED  # stopped: filled with False, so the form ends at once
 
     def name(self) -> str:
         return c.VALIDATE_CHECKUP_FORM
 
-    async def required_slots(
-        self,
-        domain_slots: list[str],
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: dict[str, Any],
-    ) -> list[str]:
-        if tracker.get_slot(c.SLOT_CHECKUP_CONFIRMED) is False:
-            return [c.SLOT_CHECKUP_CONFIRMED]  # stopped: filled, so the form ends at once
-        return domain_slots
-
-    async def get_extraction_events(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        """The raw text as the value of the requested slot (button payloads are plain text too)."""
-        requested = tracker.get_slot(c.SLOT_REQUESTED)
-        text = str((tracker.latest_message or {}).get("text") or "").strip()
-        if requested not in ALL_SLOTS or not text or text.startswith(f"/{c.START_CHECKUP}"):
-            return []
-        tracker.slots[requested] = text
-        return [SlotSet(requested, text)]
+    def answer_text(self, text: str) -> str | None:
+        """Buttons send plain text here; /affirm confirms the read-back; the start button is no answer."""
+        return None if text.startswith(f"/{c.START_CHECKUP}") else text
 
     def _say(self, dispatcher: CollectingDispatcher, key: str, **values: str) -> None:
         dispatcher.utter_message(text=texts()["form"][key].format(**values))
