@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
 from rasa_sdk import FormValidationAction, Tracker
@@ -11,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import constants as c
 
 
-class RawAnswerForm(FormValidationAction):
+class RawAnswerForm(FormValidationAction, ABC):
     """The message is the answer to the question asked; `validate_<slot>` methods parse it.
 
     A subclass names `stop_slot`: when a validation sets it to False the form ends at once (stopped),
@@ -19,6 +20,10 @@ class RawAnswerForm(FormValidationAction):
     """
 
     stop_slot: ClassVar[str]
+
+    @abstractmethod
+    def name(self) -> str:
+        """Abstract, so the action server registers only the concrete forms."""
 
     async def required_slots(
         self,

@@ -55,3 +55,11 @@ def test_a_published_station_change_reaches_routing(dirs: tuple[Path, Path]) -> 
     publish(index_dir, "b2", edited)
     reloaded = {s.id: s for s in resources.get_knowledge().stations}
     assert reloaded[station.id].name == "新名称服务站"
+
+
+def test_the_action_server_registers_every_action_of_the_package() -> None:
+    from rasa_sdk.executor import ActionExecutor
+
+    executor = ActionExecutor()
+    executor.register_package("actions")
+    assert {"action_respond", "validate_handover_form", "validate_checkup_form"} <= set(executor.actions)
