@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ def bot(running_bot: RunningBot) -> RunningBot:
 
 
 def say(bot: RunningBot, sender: str, message: str) -> dict[str, Any]:
+    time.sleep(1.0)  # a person's pace: one sender may send 1 message/s after a burst of 10 (rate limit)
     response = httpx.post(f"{bot.url}/api/chat", json={"sender_id": sender, "message": message}, timeout=60)
     assert response.status_code == 200, (message, response.text)
     body: dict[str, Any] = response.json()
