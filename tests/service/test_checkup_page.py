@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 from service.admin.dashboard import dashboard
+from service.admin.review import CHINA
 from service.privacy import forget, purge
 from service.store import CheckupReportRow, Store
 from tests.service.conftest import ScriptedRasa
@@ -94,7 +95,7 @@ def test_dashboard_counts_checkups_by_industry_and_need(store: Store) -> None:
     store.add_checkup_report("web:a", REPORT)
     overseas = {"profile": {"industry": [], "plans": ["暂无"], "dispute": ["海外纠纷"]}}
     store.add_checkup_report("web:b", overseas)
-    board = dashboard(store, datetime.now(UTC).date(), 7, {})["checkups"]
+    board = dashboard(store, datetime.now(CHINA).date(), 7, {})["checkups"]  # Shanghai days
     assert board["total"] == 2
     assert {"industry": "人工智能", "checkups": 1} in board["by_industry"]
     assert {"industry": "未填", "checkups": 1} in board["by_industry"]
