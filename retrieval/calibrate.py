@@ -52,17 +52,13 @@ def calibrate(train: Sequence[Example]) -> AnswerModel:
     """Fit on `train` and pick both thresholds on its precision/recall curve."""
     mean, scale, weights, bias = fit([e.row for e in train], [e.label for e in train])
     draft = AnswerModel(mean, scale, weights, bias, certain=1.0, closest=1.0)
-    p = {e.id: _probability(draft, e) for e in train}
+    p = {e.id: draft.probability_of(e.row) for e in train}
     positives = [p[e.id] for e in train if e.label]
     oos = [p[e.id] for e in train if e.kind == "out_of_scope"]
     negatives = [p[e.id] for e in train if e.kind in ("out_of_scope", "unknown")]
     closest = pick_threshold(positives, oos, MAX_OOS)
     certain = max(pick_threshold(positives, negatives, MAX_CERTAIN_FALSE), closest)
     return AnswerModel(mean, scale, weights, bias, certain=certain, closest=closest)
-
-
-def _probability(model: AnswerModel, example: Example) -> float:
-    return model.probability_of(example.row)
 
 
 def report(model: AnswerModel, items: Sequence[Example]) -> list[str]:
@@ -74,7 +70,7 @@ def report(model: AnswerModel, items: Sequence[Example]) -> list[str]:
             continue
         tiers = {"certain": 0, "closest": 0, "none": 0}
         for e in group:
-            p = _probability(model, e)
+            p = model.probability_of(e.row)
             tiers["certain" if p >= model.certain else "closest" if p >= model.closest else "none"] += 1
         found = sum(e.label for e in group) if kind == "fact" else None
         extra = f", retrieval finds the fact for {found}" if found is not None else ""

@@ -139,13 +139,7 @@ class KnowledgeStore:
             with self.sessions.begin() as session:
                 if session.scalar(select(func.count()).select_from(VersionRow)):
                     return 0
-                count = 0
-                for position, (kind, key, data) in enumerate(entries):
-                    row = EntityRow(kind=kind, key=key, position=position, version=0)
-                    session.add(row)
-                    self._write(session, row, data, author, "seed")
-                    count += 1
-                return count
+                return self._seed_rows(session, entries, author)
         except IntegrityError:  # another gateway process seeded at the same moment
             return 0
 
@@ -157,15 +151,21 @@ class KnowledgeStore:
             with self.sessions.begin() as session:
                 if session.scalar(select(func.count()).select_from(EntityRow).where(EntityRow.kind == kind)):
                     return 0
-                count = 0
-                for position, (_, key, data) in enumerate(e for e in entries if e[0] == kind):
-                    row = EntityRow(kind=kind, key=key, position=position, version=0)
-                    session.add(row)
-                    self._write(session, row, data, author, "seed")
-                    count += 1
-                return count
+                return self._seed_rows(session, (e for e in entries if e[0] == kind), author)
         except IntegrityError:  # another gateway process seeded at the same moment
             return 0
+
+    def _seed_rows(
+        self, session: Session, entries: Iterable[tuple[str, str, dict[str, Any]]], author: str
+    ) -> int:
+        """Entity rows and their first versions for seeded entries, in order; returns how many."""
+        count = 0
+        for position, (kind, key, data) in enumerate(entries):
+            row = EntityRow(kind=kind, key=key, position=position, version=0)
+            session.add(row)
+            self._write(session, row, data, author, "seed")
+            count += 1
+        return count
 
     def _write(
         self,
