@@ -47,7 +47,7 @@ def _last_bot_texts(tracker: Tracker) -> list[str]:
 
 def clear_contact() -> list[EventType]:
     """Forget consent and every contact detail (and that a handover was asked for)."""
-    slots = (c.SLOT_CONSENT, *c.CONTACT_SLOTS, c.SLOT_CONTACT_CONFIRMED, c.SLOT_HANDOVER)
+    slots = (c.SLOT_CONSENT, *c.CONTACT_SLOTS, c.SLOT_CONTACT_CONFIRMED, c.SLOT_NEXT_FORM)
     return [SlotSet(slot, None) for slot in slots]
 
 

@@ -27,10 +27,11 @@ class ActionRespond(Action):
         if answered_this_turn(tracker):
             return []  # one plan per user message, even if the policy asks again
         vocab = get_vocabulary()
-        turn = read_turn(tracker, vocab, resources.directory_or_none())
+        turn = read_turn(tracker, vocab, resources.directory_or_none(), resources.correct_spelling)
         events = respond(dispatcher, turn, vocab)
-        if tracker.get_slot(c.SLOT_HANDOVER) and SlotSet(c.SLOT_HANDOVER, True) not in events:
-            events.append(SlotSet(c.SLOT_HANDOVER, None))
+        starts_form = any(event.get("name") == c.SLOT_NEXT_FORM for event in events)
+        if tracker.get_slot(c.SLOT_NEXT_FORM) and not starts_form:
+            events.append(SlotSet(c.SLOT_NEXT_FORM, None))
         return events
 
 

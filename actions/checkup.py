@@ -209,7 +209,8 @@ class ValidateCheckupForm(RawAnswerForm):
 
 
 def clear_checkup() -> list[EventType]:
-    return [SlotSet(slot, None) for slot in ALL_SLOTS]
+    """Forget every answer, and the planner's decision that started the form."""
+    return [SlotSet(slot, None) for slot in (*ALL_SLOTS, c.SLOT_NEXT_FORM)]
 
 
 class ActionCheckupReport(Action):

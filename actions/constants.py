@@ -38,7 +38,7 @@ SLOT_CONTACT_NAME = "contact_name"
 SLOT_CONTACT_COMPANY = "contact_company"
 SLOT_CONTACT_PHONE = "contact_phone"
 SLOT_CONTACT_CONFIRMED = "contact_confirmed"
-SLOT_HANDOVER = "handover"  # set by action_respond: the rules start the handover form
+SLOT_NEXT_FORM = "next_form"  # set by action_respond: the rules start that form (handover or check-up)
 SLOT_REQUESTED = "requested_slot"
 
 CONTACT_SLOTS = (SLOT_CONTACT_NAME, SLOT_CONTACT_COMPANY, SLOT_CONTACT_PHONE)

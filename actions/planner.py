@@ -17,7 +17,9 @@ from actions.vocabulary import Vocabulary, strip_punctuation
 from retrieval.confidence import mentions_domain
 from retrieval.normalize import normalize_text
 
-PlanKind = Literal["act", "answer", "route", "answer_route", "no_answer_route", "fallback", "handover"]
+PlanKind = Literal[
+    "act", "answer", "route", "answer_route", "no_answer_route", "fallback", "handover", "checkup"
+]
 Tier = Literal["certain", "closest", "none"]
 
 # Intents that are dialogue acts: they win only when the message is nothing but the act.
@@ -70,6 +72,8 @@ def plan_turn(turn: Turn, vocab: Vocabulary, evidence: Sequence[Evidence]) -> Pl
         return Plan("act", "no place given", act="utter_location_skipped")
     if _wants_person(turn, vocab):
         return Plan("handover", "asks for a person")
+    if _wants_checkup(turn, vocab):
+        return Plan("checkup", "asks for the check-up")
     act = _act(turn, vocab, best)
     if act is not None:
         return Plan("act", f"pure {act}", act=ACT_RESPONSES[act])
@@ -173,6 +177,14 @@ def _wants_person(turn: Turn, vocab: Vocabulary) -> bool:
     if turn.intent == c.REQUEST_HUMAN and (turn.text == "" or not is_question(turn.text)):
         return True
     return vocab.wants_person(turn.text) and not _own_subject(turn)
+
+
+def _wants_checkup(turn: Turn, vocab: Vocabulary) -> bool:
+    """The 知识产权体检 button, or NLU's start_checkup for words naming it or about IP: the intent
+    alone also catches "核酸 检测点"."""
+    if turn.intent != c.START_CHECKUP:
+        return False
+    return turn.text == "" or vocab.wants_checkup(turn.text) or _is_ip_text(turn, vocab)
 
 
 def _states_need(text: str, vocab: Vocabulary) -> bool:

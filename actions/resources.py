@@ -31,6 +31,8 @@ class ActionDataError(ValueError):
 class SearcherLike(Protocol):
     def search(self, query: str, k: int = 5) -> SearchResult: ...
 
+    def correct(self, text: str) -> str: ...
+
 
 @lru_cache(maxsize=1)
 def get_searcher() -> SearcherLike:
@@ -38,6 +40,15 @@ def get_searcher() -> SearcherLike:
     from retrieval.searcher import Searcher  # imported late: loading torch is slow
 
     return Searcher.from_settings()
+
+
+def correct_spelling(text: str) -> str:
+    """The message with homophone typos of the knowledge base's terms corrected; unchanged while
+    the index cannot be loaded (the search then reports the error)."""
+    try:
+        return get_searcher().correct(text)
+    except RetrievalError:
+        return text
 
 
 class _KnowledgeCache:

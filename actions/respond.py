@@ -65,6 +65,9 @@ class Searched:
     results: dict[str, SearchResult]
 
 
+FORMS = {"handover": c.HANDOVER_FORM, "checkup": c.CHECKUP_FORM}  # plans carried out by a form
+
+
 def search_candidates(turn: Turn, vocab: Vocabulary, search: Search) -> Searched:
     """Search the message alone and, when it may lean on the last question, completed by it."""
     questions = [q for q in (turn.text, completed_question(turn, vocab)) if q]
@@ -93,8 +96,8 @@ def respond(dispatcher: CollectingDispatcher, turn: Turn, vocab: Vocabulary) -> 
         return []
     plan = plan_turn(turn, vocab, searched.evidence)
     log.info("plan %s (%s)", plan.kind, plan.reason)
-    if plan.kind == "handover":
-        return [SlotSet(c.SLOT_HANDOVER, True)]  # the rule in bot/rules/forms.yml starts the form
+    if plan.kind in FORMS:
+        return [SlotSet(c.SLOT_NEXT_FORM, FORMS[plan.kind])]  # a rule in bot/rules/ starts the form
     if plan.kind == "act":
         dispatcher.utter_message(response=plan.act)
         return []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,11 +66,19 @@ def _merge(*groups: Sequence[str | None]) -> tuple[str, ...]:
     return tuple(seen)
 
 
-def read_turn(tracker: Tracker, vocab: Vocabulary, directory: Directory | None) -> Turn:
-    """Canonical needs, IP types and place of the latest message, plus the remembered ones."""
+def read_turn(
+    tracker: Tracker,
+    vocab: Vocabulary,
+    directory: Directory | None,
+    spell: Callable[[str], str] | None = None,
+) -> Turn:
+    """Canonical needs, IP types and place of the latest message, plus the remembered ones;
+    `spell` corrects typos of known terms first."""
     message = tracker.latest_message or {}
     raw = str(message.get("text") or "")
     text = "" if raw.startswith("/") else raw.strip()
+    if text and spell is not None:
+        text = spell(text)
     # The word lists are precise where they match (被起诉 is a dispute, not a lawsuit to file);
     # the model's entities fill in when the words are new to them.
     needs = tuple(vocab.find_focus_needs(text)) or _merge(

@@ -39,6 +39,7 @@ class Vocabulary:
     intent_cues: tuple[str, ...] = ()
     how_cues: tuple[str, ...] = ()
     handover_cues: tuple[str, ...] = ()
+    checkup_cues: tuple[str, ...] = ()
     act_cues: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def find_ip_types(self, text: str) -> list[str]:
@@ -86,6 +87,11 @@ class Vocabulary:
         """True when the message asks for a person ("转人工", "让工作人员联系我")."""
         key = normalize_text(text)
         return any(cue in key for cue in self.handover_cues)
+
+    def wants_checkup(self, text: str) -> bool:
+        """True when the message names the 知识产权体检 ("体检", "帮我诊断一下")."""
+        key = normalize_text(text)
+        return any(cue in key for cue in self.checkup_cues)
 
     def asks_how(self, text: str) -> bool:
         """True when the message asks how, how much or what is needed, not only where."""
@@ -152,6 +158,7 @@ def load_vocabulary(path: Path = VOCABULARY_FILE) -> Vocabulary:
         intent_cues=_words(raw["intent_cues"]),
         how_cues=_words(raw["how_cues"]),
         handover_cues=_words(raw["handover_cues"]),
+        checkup_cues=_words(raw["checkup_cues"]),
         act_cues=_groups(raw["acts"]),
     )
 

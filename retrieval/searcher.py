@@ -90,7 +90,7 @@ class Searcher:
     ) -> tuple[list[str], dict[int, float], dict[int, float]]:
         """Query tokens, lexical candidates {row: bm25} and dense candidates {row: cosine}."""
         index = index or self.index()
-        norm = expand_english(normalize_text(query))
+        norm = expand_english(index.tokenizer.speller.correct(normalize_text(query)))
         n = self.settings.candidates
         tokens = index.tokenizer.tokenize(norm)
         lexical = index.bm25.top(tokens, n) if mode != "dense" else {}
@@ -110,6 +110,10 @@ class Searcher:
             return sorted(dense.items(), key=lambda item: (-item[1], item[0]))
         cfg = self.settings
         return fuse(lexical, dense, cfg.fusion_method, cfg.dense_weight, cfg.rrf_k)
+
+    def correct(self, text: str) -> str:
+        """The text with homophone typos of the knowledge base's terms corrected ("版全" → "版权")."""
+        return self.index().tokenizer.speller.correct(text)
 
     def retrieve(self, query: str, k: int = 5, mode: Mode = "hybrid") -> tuple[list[Hit], Signals]:
         """The k best hits and the evidence about them (no answer decision)."""

@@ -5,12 +5,15 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import cached_property
 from pathlib import Path
 
 import jieba
 
+from retrieval.confidence import DOMAIN_WORDS
 from retrieval.knowledge import UserWord, load_userdict
 from retrieval.normalize import normalize_text
+from retrieval.spelling import TermSpeller
 
 # Function words and question words that carry no topic; kept short on purpose.
 STOPWORDS = frozenset(
@@ -41,8 +44,10 @@ class Tokenizer:
     def __init__(self, user_words: Iterable[UserWord] = (), *, bigrams: bool = False) -> None:
         self._jieba = jieba.Tokenizer()
         self._jieba.initialize()
-        for entry in user_words:
+        words = list(user_words)
+        for entry in words:
             self._jieba.add_word(entry.word, entry.freq, entry.tag)
+        self._user_words = [entry.word for entry in words]
         self.bigrams = bigrams
 
     @classmethod
@@ -50,6 +55,15 @@ class Tokenizer:
         """Build a tokenizer from a jieba user-dictionary file (missing file: no user words)."""
         words = load_userdict(path) if path.is_file() else []
         return cls(words, bigrams=bigrams)
+
+    @cached_property
+    def speller(self) -> TermSpeller:
+        """Corrects homophone typos of the user dictionary's and the domain's terms."""
+        return TermSpeller([*self._user_words, *DOMAIN_WORDS], self.is_word, self._jieba.cut)
+
+    def is_word(self, text: str) -> bool:
+        """True when jieba's dictionary (with the user words) holds text as a word."""
+        return bool(self._jieba.FREQ.get(text))
 
     def cut(self, text: str) -> list[str]:
         """Plain jieba segmentation of normalised text (for inspection and tests)."""

@@ -238,3 +238,16 @@ def test_artificial_intelligence_is_not_a_person() -> None:
 def test_not_knowing_which_department_is_routed_even_when_a_passage_matches() -> None:
     text = "知识产权方面问题很多，不知道该找哪个部门"
     assert plan(text, c.FIND_STATION, (Evidence(text, "certain", "document"),)).kind == "route"
+
+
+@pytest.mark.parametrize(
+    "text", ["知识产权体检", "帮我们公司做个诊断", "看看我们企业能享受哪些知识产权政策", ""]
+)
+def test_the_checkup_starts_on_its_words_or_an_ip_message(text: str) -> None:
+    assert plan(text, c.START_CHECKUP).kind == "checkup"
+
+
+@pytest.mark.parametrize("text", ["核酸 检测点", "体检中心在哪", "你好"])
+def test_start_checkup_alone_or_checkup_words_elsewhere_start_nothing(text: str) -> None:
+    intent = c.START_CHECKUP if text == "核酸 检测点" else c.ASK_QUESTION
+    assert plan(text, intent).kind != "checkup"

@@ -197,6 +197,15 @@ async def test_a_handover_plan_sets_the_slot_the_rules_start_the_form_on(
     use_directory: KnowledgeBase, domain: dict[str, Any]
 ) -> None:
     dispatcher, events = await run(make_tracker("/request_human", c.REQUEST_HUMAN), domain)
-    assert dispatcher.messages == [] and slot(events, c.SLOT_HANDOVER) is True
-    dispatcher, events = await run(make_tracker("你好", c.GREET, slots={c.SLOT_HANDOVER: True}), domain)
-    assert slot(events, c.SLOT_HANDOVER) is None  # reset on the next message
+    assert dispatcher.messages == [] and slot(events, c.SLOT_NEXT_FORM) == c.HANDOVER_FORM
+    started = {c.SLOT_NEXT_FORM: c.HANDOVER_FORM}
+    dispatcher, events = await run(make_tracker("你好", c.GREET, slots=started), domain)
+    assert slot(events, c.SLOT_NEXT_FORM) is None  # reset on the next message
+
+
+@pytest.mark.anyio
+async def test_a_checkup_plan_sets_the_slot_and_sends_nothing(
+    use_directory: KnowledgeBase, domain: dict[str, Any]
+) -> None:
+    dispatcher, events = await run(make_tracker("知识产权体检", c.START_CHECKUP), domain)
+    assert dispatcher.messages == [] and slot(events, c.SLOT_NEXT_FORM) == c.CHECKUP_FORM

@@ -187,3 +187,11 @@ async def test_being_sued_at_home_is_a_dispute_not_a_lawsuit_to_file(
     dispatcher, _ = await run(make_tracker("我们被起诉侵权了，谁能帮忙", c.FIND_STATION, entities), domain)
     types = {s["type"] for s in dispatcher.messages[0]["custom"]["stations"]}
     assert types == {"protection_center", "regulator", "mediation"}
+
+
+@pytest.mark.anyio
+async def test_a_typo_of_a_known_term_is_corrected_before_planning(
+    use_directory: KnowledgeBase, domain: dict[str, Any]
+) -> None:
+    dispatcher, _ = await run(make_tracker("版全登记去哪，我们在四平路", c.FIND_STATION), domain)
+    assert "版权工作站" in dispatcher.messages[0]["text"]
