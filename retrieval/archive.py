@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import io
 import re
 import tarfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,12 +59,12 @@ def unpack_build(archive: BuildArchive, expected_sha256: str, into: Path) -> Pat
             if any(n != archive.build_id and not n.startswith(f"{archive.build_id}/") for n in names):
                 raise ArchiveError(f"构建包 {archive.build_id} 含有构建目录以外的文件，已拒绝")
             tar.extractall(into, filter="data")  # no links out, no absolute paths, no devices
-    except (tarfile.TarError, EOFError, OSError, ValueError) as exc:  # truncated gzip: EOFError
+    except (tarfile.TarError, gzip.BadGzipFile, zlib.error, EOFError) as exc:  # OSError (disk) propagates
         raise ArchiveError(f"构建包 {archive.build_id} 无法解开：{exc}") from exc
     build = Path(into) / archive.build_id
     try:
         manifest = read_manifest(build)
-    except (IndexNotBuiltError, IndexMismatchError) as exc:
+    except (IndexNotBuiltError, IndexMismatchError, ValueError) as exc:  # ValueError: not UTF-8
         raise ArchiveError(f"构建包 {archive.build_id} 不是完整的索引：{exc}") from exc
     if manifest.build_id != archive.build_id:
         raise ArchiveError(f"构建包 {archive.build_id} 的清单属于另一个构建 {manifest.build_id}")
