@@ -16,7 +16,7 @@ from typing import Literal
 from sqlalchemy import create_engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from retrieval.archive import ArchiveError, unpack_build
+from retrieval.archive import BUILD_ID, ArchiveError, unpack_build
 from retrieval.distribution import IndexChannel, UnknownBuildError
 from retrieval.errors import RetrievalError
 from retrieval.store import BUILDS, MANIFEST_FILE, current_target, install_build
@@ -56,6 +56,8 @@ class IndexSync:
             return "unchanged"
         if self._refused == (live.build_id, live.sha256):
             return "refused"
+        if not BUILD_ID.match(live.build_id):  # a name, never a path
+            return self._refuse(live.build_id, live.sha256, "构建编号不合法")
         local = self.index_dir / BUILDS / live.build_id
         if (local / MANIFEST_FILE).is_file():  # a rollback to a build this machine still has
             install_build(local, self.index_dir, self.keep)
@@ -70,13 +72,16 @@ class IndexSync:
             build = unpack_build(self.channel.fetch(build_id), sha256, scratch)
             install_build(build, self.index_dir, self.keep)
         except (ArchiveError, UnknownBuildError) as error:
-            self._refused = (build_id, sha256)
-            log.error("published build %s refused, live index unchanged: %s", build_id, error)
-            return "refused"
+            return self._refuse(build_id, sha256, str(error))
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
         log.info("published build %s installed into %s", build_id, self.index_dir)
         return "installed"
+
+    def _refuse(self, build_id: str, sha256: str, reason: str) -> Outcome:
+        self._refused = (build_id, sha256)  # not fetched again until the live build changes
+        log.error("published build %r refused, live index unchanged: %s", build_id, reason)
+        return "refused"
 
     def poll(self) -> Outcome | None:
         """sync_once, logging a failure once per distinct error instead of raising it."""

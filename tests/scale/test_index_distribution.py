@@ -133,6 +133,9 @@ def test_a_damaged_archive_is_refused_and_the_live_index_stays(
     assert server.index().manifest.build_id == first and server.search("质押贷款贴息", k=1).hits
     assert not list((server.index_dir / "builds").glob(".fetch-*"))  # nothing half-unpacked left
     assert server.sync.sync_once() == "refused"  # not fetched again
+    with admin_state.engine.begin() as connection:
+        connection.execute(update(LIVE).values(build_id="../../elsewhere"))
+    assert server.sync.sync_once() == "refused"  # a build id is a name, never a path
 
     third = publish(admin_state)  # the next good publish goes through
     assert server.sync.sync_once() == "installed" and server.index().manifest.build_id == third
