@@ -7,11 +7,12 @@ from logging.config import fileConfig
 from sqlalchemy.engine import Connection
 
 from alembic import context
+from retrieval.distribution import METADATA as DISTRIBUTION_METADATA
 from service.admin.db import make_engine
 from service.admin.models import AdminBase
 
 config = context.config
-target_metadata = AdminBase.metadata
+target_metadata = [AdminBase.metadata, DISTRIBUTION_METADATA]
 VERSION_TABLE = config.get_main_option("version_table") or "admin_alembic_version"
 
 

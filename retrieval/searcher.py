@@ -5,19 +5,22 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import faiss
 
 from retrieval.calibration import get_model
 from retrieval.confidence import expand_english, has_chinese, mentions_domain
 from retrieval.dense import Encoder, get_encoder, search_dense
-from retrieval.errors import IndexMismatchError, IndexNotBuiltError
+from retrieval.errors import IndexMismatchError, IndexNotBuiltError, RetrievalError
 from retrieval.fusion import fuse
 from retrieval.hits import Hit, SearchResult, Signals
 from retrieval.normalize import normalize_text
 from retrieval.settings import RetrievalSettings, get_settings
 from retrieval.store import MANIFEST_FILE, LoadedIndex, current_target, load_index
+
+if TYPE_CHECKING:
+    from retrieval.index_sync import IndexSync
 
 log = logging.getLogger(__name__)
 
@@ -39,17 +42,35 @@ class Searcher:
         self._failed: Path | None = None
         self._reload = threading.Lock()
         self._fixed = (self.index_dir / MANIFEST_FILE).is_file()  # a single build, no pointer
+        self.sync: IndexSync | None = None  # set by from_settings when following a shared store
         faiss.omp_set_num_threads(self.settings.threads)
 
     def _pointer(self) -> Path | None:
         return self.index_dir if self._fixed else current_target(self.index_dir)
 
     @classmethod
-    def from_settings(cls, settings: RetrievalSettings | None = None) -> Searcher:
-        """A searcher over IPGP_INDEX_DIR with the model in IPGP_MODEL_DIR (loaded once)."""
+    def from_settings(
+        cls, settings: RetrievalSettings | None = None, encoder: Encoder | None = None
+    ) -> Searcher:
+        """A searcher over IPGP_INDEX_DIR with the model in IPGP_MODEL_DIR (loaded once); with an
+        index source (scale-out) the directory first gets, then keeps following, the published build."""
         settings = settings or get_settings()
-        searcher = cls(settings.index_dir, get_encoder(settings.model_dir), settings)
-        searcher.index()  # fail fast: IndexNotBuiltError / IndexMismatchError
+        searcher = cls(settings.index_dir, encoder or get_encoder(settings.model_dir), settings)
+        source = settings.index_source_url()
+        if source:
+            from retrieval.index_sync import IndexSync, channel_for  # SQL only when configured
+
+            channel = channel_for(source)
+            searcher.sync = IndexSync(
+                settings.index_dir, channel, settings.keep_builds, settings.index_poll_s
+            )
+            searcher.sync.start()
+        try:
+            searcher.index()  # fail fast: IndexNotBuiltError / IndexMismatchError
+        except RetrievalError:
+            if searcher.sync is not None:
+                searcher.sync.stop()  # the caller will try again with a new searcher
+            raise
         return searcher
 
     def index(self) -> LoadedIndex:

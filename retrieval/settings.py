@@ -35,9 +35,23 @@ class RetrievalSettings(BaseSettings):
     # query here, same dev/paraphrase results), else float32.
     dtype: Literal["auto", "float32", "bfloat16"] = "auto"
     keep_builds: int = Field(default=3, ge=1)
+    # Scale-out: follow the build the admin published into the shared database (retrieval.index_sync).
+    # Empty: the knowledge store's PostgreSQL when IPGP_SCALE_OUT is set, else off.
+    index_source: str = ""
+    index_poll_s: float = Field(default=3.0, gt=0)
+    scale_out: bool = False  # the same variables as the gateway's, read for the default above
+    database_url: str = ""
+    knowledge_database_url: str = ""
     # Answers from a source older than this (or last reviewed longer ago) carry a caution line;
     # the audit and the admin call such entries overdue (IPGP_FRESHNESS_MONTHS).
     freshness_months: int = Field(default=12, ge=1, le=120)
+
+    def index_source_url(self) -> str:
+        """Where published builds come from, or "" (each machine keeps the index it has)."""
+        if self.index_source:
+            return self.index_source
+        shared = self.knowledge_database_url or self.database_url
+        return shared if self.scale_out and shared.startswith("postgresql") else ""
 
 
 @lru_cache(maxsize=1)

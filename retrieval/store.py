@@ -196,6 +196,27 @@ def switch_current(index_dir: Path, build_dir: Path) -> None:
     os.replace(tmp, index_dir / CURRENT)
 
 
+def install_build(build_dir: Path, index_dir: Path, keep: int) -> Path:
+    """Move a finished build (made elsewhere, e.g. staged or unpacked) under index_dir/builds and
+    switch `current` to it; a build of that id already there (another installer) is reused."""
+    index_dir = Path(index_dir)
+    with _build_lock(index_dir):
+        builds = index_dir / BUILDS
+        builds.mkdir(parents=True, exist_ok=True)
+        final = builds / build_dir.name
+        if not (final / MANIFEST_FILE).is_file():
+            shutil.rmtree(final, ignore_errors=True)  # never a half build under a final name
+            try:
+                os.rename(build_dir, final)
+            except OSError:  # another file system: copy under a hidden name, then rename into place
+                tmp = builds / f".tmp-{build_dir.name}-{uuid.uuid4().hex[:8]}"
+                shutil.copytree(build_dir, tmp)
+                os.rename(tmp, final)
+        switch_current(index_dir, final)
+        prune_builds(index_dir, keep)
+        return final
+
+
 def prune_builds(index_dir: Path, keep: int) -> list[Path]:
     """Delete all but the newest `keep` builds, never the current one; return what was removed."""
     builds_dir = index_dir / BUILDS

@@ -1,9 +1,8 @@
-"""Index work for staff: build a staged index from exported draft files, check it, move it live."""
+"""Index work for staff: build a staged index from exported draft files, check it; hit testing."""
 
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 import threading
 from collections.abc import Callable, Sequence
@@ -18,15 +17,7 @@ from retrieval.errors import IndexNotBuiltError, RetrievalError
 from retrieval.hits import SearchResult
 from retrieval.knowledge import KnowledgeBase
 from retrieval.searcher import Searcher
-from retrieval.store import (
-    BUILDS,
-    build_index,
-    current_target,
-    dense_text,
-    load_index,
-    prune_builds,
-    switch_current,
-)
+from retrieval.store import build_index, current_target, dense_text, load_index
 
 log = logging.getLogger(__name__)
 
@@ -134,22 +125,6 @@ def smoke_check(build_dir: Path, encoder: Encoder, questions: Sequence[str], sta
     for question in questions:
         if not searcher.search(question, k=3).hits:
             raise PublishCheckError(f"新索引对检查问题“{question}”没有返回任何结果，已停止发布")
-
-
-def adopt(build_dir: Path, index_dir: Path, keep: int) -> Path:
-    """Move a staged build (with its knowledge snapshot) under index_dir/builds and switch `current`."""
-    builds = Path(index_dir) / BUILDS
-    builds.mkdir(parents=True, exist_ok=True)
-    final = builds / build_dir.name
-    tmp = builds / f".tmp-{build_dir.name}"
-    try:
-        os.rename(build_dir, final)
-    except OSError:  # another file system: copy under a hidden name, then rename into place
-        shutil.copytree(build_dir, tmp)
-        os.rename(tmp, final)
-    switch_current(Path(index_dir), final)
-    prune_builds(Path(index_dir), keep)
-    return final
 
 
 def live_build(index_dir: Path) -> str:

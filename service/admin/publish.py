@@ -1,4 +1,8 @@
-"""Publishing the draft: export → validate → build → check → switch, in a background thread with progress."""
+"""Publishing the draft: export → validate → build → check → switch, in a background thread with progress.
+
+With the knowledge store in PostgreSQL (scale-out) the switch also stores the build archive and makes
+it live there, so action servers on other machines follow it (retrieval.index_sync).
+"""
 
 from __future__ import annotations
 
@@ -11,14 +15,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from retrieval.archive import pack_build
 from retrieval.dense import Encoder
+from retrieval.distribution import IndexChannel
 from retrieval.errors import KnowledgeFormatError, RetrievalError
 from retrieval.knowledge import KnowledgeBase, load_knowledge
+from retrieval.store import install_build
 from service.admin.db import session_factory
 from service.admin.files import export
-from service.admin.indexing import PublishCheckError, VectorCache, adopt, build_staged, smoke_check
+from service.admin.indexing import PublishCheckError, VectorCache, build_staged, smoke_check
 from service.admin.models import PublishRow, utcnow
 from service.admin.store import KnowledgeStore
 from service.metrics import PUBLISH_EVENTS
@@ -76,6 +84,8 @@ class Publisher:
         self._encoder = encoder
         self.cache = cache
         self.sessions: sessionmaker[Session] = session_factory(store.engine)
+        shared = store.engine.dialect.name == "postgresql"
+        self.channel = IndexChannel(store.engine) if shared else None  # action servers fetch from it
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
 
@@ -168,7 +178,9 @@ class Publisher:
             self._set(publish_id, stage="check", progress=0.85)
             smoke_check(build, encoder, self.config.smoke_questions, staging)
             self._set(publish_id, stage="switch", progress=0.95)
-            final = adopt(build, self.config.index_dir, self.config.keep_builds)
+            if self.channel is not None:  # before the local switch: a failure here changes nothing
+                self.channel.publish(pack_build(build), self.config.keep_builds)
+            final = install_build(build, self.config.index_dir, self.config.keep_builds)
         except KnowledgeFormatError as error:
             self._fail(publish_id, format_error(error), started)
         except PublishCheckError as error:
@@ -176,6 +188,9 @@ class Publisher:
         except (RetrievalError, OSError, ValueError) as error:
             log.warning("publish %s failed: %s", publish_id, error)
             self._fail(publish_id, f"构建失败：{error}", started)
+        except SQLAlchemyError as error:
+            log.warning("publish %s not distributed: %s", publish_id, error)
+            self._fail(publish_id, "新索引未能写入共享数据库", started)
         except Exception as error:  # thread boundary: record, never leave 'running'
             log.exception("publish %s crashed", publish_id)
             self._fail(publish_id, f"内部错误：{type(error).__name__}", started)

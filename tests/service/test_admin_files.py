@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
 from alembic import command
+from retrieval.distribution import METADATA as DISTRIBUTION_METADATA
 from retrieval.knowledge import KnowledgeBase, load_knowledge
 from service.admin.__main__ import main as cli
 from service.admin.db import alembic_config, make_engine, migrate
@@ -31,6 +32,7 @@ from tests.service.test_admin_helpers import Staff, write_knowledge
 pytest_plugins = ["tests.service.test_admin_helpers"]
 
 REPO_KNOWLEDGE = Path(__file__).resolve().parents[2] / "knowledge"
+SCHEMA = [AdminBase.metadata, DISTRIBUTION_METADATA]  # what the migrations create
 
 
 def same_content(a: KnowledgeBase, b: KnowledgeBase) -> None:
@@ -111,7 +113,7 @@ def test_migration_matches_the_models(tmp_path: Path) -> None:
     migrate(engine)  # idempotent
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"version_table": "admin_alembic_version"})
-        diff = compare_metadata(context, AdminBase.metadata)
+        diff = compare_metadata(context, SCHEMA)  # type: ignore[arg-type]
     assert diff == []
     tables = set(inspect(engine).get_table_names())
     assert {
@@ -121,6 +123,8 @@ def test_migration_matches_the_models(tmp_path: Path) -> None:
         "admin_sessions",
         "admin_audit",
         "admin_publishes",
+        "index_archives",
+        "index_live",
         "admin_alembic_version",
     } <= tables
     config = alembic_config()
@@ -269,4 +273,4 @@ def test_store_works_on_postgresql(postgres_engine: Engine, knowledge_dir: Path,
     assert [(s.id, s.phone) for s in base.stations] == [("north-station", "021-11112222")]
     with postgres_engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"version_table": "admin_alembic_version"})
-        assert compare_metadata(context, AdminBase.metadata) == []
+        assert compare_metadata(context, [AdminBase.metadata, DISTRIBUTION_METADATA]) == []  # type: ignore[arg-type]
