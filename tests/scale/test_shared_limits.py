@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +77,12 @@ def test_two_gateways_share_one_sender_budget(gateways: Gateways) -> None:
     statuses = [chat(gateway, "alice") for gateway in (first, second, first, second)]
     assert statuses == [200, 200, 200, 429]  # without sharing each gateway would allow 3: 6 in all
     assert chat(second, "bob") == 200
+
+
+def test_every_edge_limit_of_a_gateway_is_shared(gateways: Gateways) -> None:
+    (gateway,) = gateways(1)
+    rates = gateway.app.state.rates  # type: ignore[attr-defined]
+    assert all(isinstance(getattr(rates, field.name), RedisRateLimiter) for field in fields(rates))
 
 
 def test_limiters_racing_on_one_key_never_overspend_it(redis_prefix: str) -> None:
