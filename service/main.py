@@ -15,12 +15,14 @@ from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy.exc import SQLAlchemyError
 
 from service import admin, errors
+from service.admin.throttle_redis import RedisLoginThrottle
 from service.conversation import recover_pending
 from service.headers import SecurityHeaders
 from service.metrics import Observe
 from service.metrics import router as metrics_router
 from service.middleware import EdgeLimits, edge_rates, install_fallback_errors, install_log_redaction
 from service.rasa_client import HttpRasaClient
+from service.ratelimit_redis import shared_edge_rates
 from service.routers import chat, checkup, feedback, health, web, wechat
 from service.settings import Settings, get_settings
 from service.store import Store
@@ -44,15 +46,17 @@ async def _recover_forever(app: FastAPI, interval_s: float) -> None:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     install_log_redaction()
+    # Scale-out: rate limits, login backoff and WeChat state in Redis, shared by every gateway.
+    # The clients connect on first use; the lifespan closes them.
+    shared = None
+    if settings.redis_url:
+        shared = RedisConnections.from_url(settings.redis_url, settings.redis_prefix)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         rasa = HttpRasaClient(settings.rasa_url, settings.rasa_timeout_s, settings.rasa_token)
         app.state.rasa = rasa
         app.state.store = Store(settings.effective_database_url)
-        shared = None  # scale-out: WeChat state in Redis, shared by every gateway
-        if settings.redis_url:
-            shared = RedisConnections.from_url(settings.redis_url, settings.redis_prefix)
         app.state.wechat = redis_responder(settings, shared) if shared else Responder.from_settings(settings)
         nonces: NonceMemory = RedisNonces(shared.sync, shared.prefix) if shared else InMemoryNonces()
         app.state.wechat_replay = ReplayGuard(nonces, settings.wechat_max_clock_skew_s)
@@ -75,6 +79,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/openapi.json" if docs else None,
     )
     rates = edge_rates(settings)
+    if shared:
+        rates = shared_edge_rates(rates, shared.sync, shared.prefix)
     app.state.rates = rates  # the webhook charges its buckets only after the signature check
     app.dependency_overrides[get_settings] = lambda: settings
     errors.install(app)
@@ -87,7 +93,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web.router)
     app.include_router(checkup.router)
     app.mount("/static", web.static_files(), name="static")
-    admin.install(app, settings)
+    accounts = admin.install(app, settings).accounts
+    if shared:
+        accounts.throttle = RedisLoginThrottle(shared.sync, shared.prefix, accounts.throttle)
     if settings.cors_origin_list:
         app.add_middleware(
             CORSMiddleware,

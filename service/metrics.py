@@ -56,6 +56,12 @@ WECHAT_DEFERRED = Counter(
 PUBLISH_EVENTS = Counter(
     "ipgp_publish_events", "Knowledge publishes by outcome", ["event"], registry=REGISTRY
 )
+REDIS_FALLBACKS = Counter(
+    "ipgp_redis_fallbacks",
+    "Operations served from this gateway's own state because Redis failed (scale-out)",
+    ["store"],
+    registry=REGISTRY,
+)
 
 # The paths whose requests the edge middleware may refuse before any route sees them.
 EDGE_PATHS = frozenset({"/api/chat", "/api/feedback", "/wechat", LOGIN_PATH, UPLOAD_PATH})

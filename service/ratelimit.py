@@ -1,4 +1,8 @@
-"""Per-key token-bucket rate limits (per sender and per client IP) for chat and webhook."""
+"""Per-key token-bucket rate limits (per sender and per client IP) for chat and webhook.
+
+These buckets live in the gateway process; with IPGP_REDIS_URL set, service.ratelimit_redis shares
+them between gateways.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,13 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
+
+
+class Limiter(Protocol):
+    def allow(self, key: str) -> bool:
+        """True when `key` may make one more request now (and charges it)."""
+        ...
 
 
 @dataclass
@@ -53,23 +64,23 @@ class EdgeRates:
     A limiter is None when its rate is 0 (off).
     """
 
-    sender: RateLimiter | None  # /api/chat sender_id and verified WeChat openids
-    chat_ip: RateLimiter | None
-    wechat_ip: RateLimiter | None
-    feedback: RateLimiter | None  # /api/feedback per client IP
-    login: RateLimiter | None  # /admin/api/login per client IP
+    sender: Limiter | None  # /api/chat sender_id and verified WeChat openids
+    chat_ip: Limiter | None
+    wechat_ip: Limiter | None
+    feedback: Limiter | None  # /api/feedback per client IP
+    login: Limiter | None  # /admin/api/login per client IP
 
     @classmethod
     def from_rates(
         cls, rates: dict[str, tuple[float, int]], clock: Callable[[], float] = time.monotonic
     ) -> EdgeRates:
-        def make(name: str) -> RateLimiter | None:
+        def make(name: str) -> Limiter | None:
             rate, burst = rates[name]
             return RateLimiter(rate, burst, clock=clock) if rate > 0 else None
 
         return cls(**{name: make(name) for name in ("sender", "chat_ip", "wechat_ip", "feedback", "login")})
 
 
-def allow_all(checks: list[tuple[RateLimiter | None, str]]) -> bool:
+def allow_all(checks: list[tuple[Limiter | None, str]]) -> bool:
     """True when every bucket allows; all are charged (no short-circuit): a refusal still costs each key."""
     return all([limiter.allow(key) for limiter, key in checks if limiter is not None])

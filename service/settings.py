@@ -66,7 +66,7 @@ class Settings(BaseSettings):
 
     # Scale-out (README "Scale-out"): Rasa replicas share a PostgreSQL tracker store and a Redis lock store.
     scale_out: bool = False  # the supervisor starts Rasa with endpoints.scale.yml
-    redis_url: str = ""  # e.g. redis://127.0.0.1:6379/0; set: WeChat dedup, token and options in Redis
+    redis_url: str = ""  # e.g. redis://127.0.0.1:6379/0; set: WeChat state, rate limits, login backoff
     redis_prefix: str = "ipgp"
     pg_host: str = "127.0.0.1"  # the Rasa tracker store in scale-out
     pg_port: int = 5432

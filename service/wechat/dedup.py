@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 Answer = tuple[str, ...]  # reply parts, each within WeChat's byte limit
+
+
+def decode_answer(stored: bytes | str) -> Answer:
+    """An answer kept in shared storage as a JSON list of parts."""
+    parts = json.loads(stored)
+    if not isinstance(parts, list) or not all(isinstance(part, str) for part in parts):
+        raise ValueError("stored WeChat answer is not a list of strings")
+    return tuple(parts)
 
 
 class Flight(Protocol):

@@ -1,4 +1,6 @@
-"""WeChat state shared by several gateways in Redis: answered-once dedup, access token, digit options."""
+"""WeChat state shared by several gateways in Redis: answered-once dedup, access token, digit options.
+
+Held late answers are in service.wechat.held_redis."""
 
 from __future__ import annotations
 
@@ -20,7 +22,8 @@ from redis.exceptions import RedisError
 from service.schemas import Button
 from service.settings import Settings
 from service.wechat.api import CustomerServiceApi
-from service.wechat.dedup import Answer, Flight, LocalFlight
+from service.wechat.dedup import Answer, Flight, LocalFlight, decode_answer
+from service.wechat.held_redis import RedisHeldReplies
 from service.wechat.responder import Responder
 
 log = logging.getLogger(__name__)
@@ -154,7 +157,7 @@ class RedisDeduplicator:
             while True:
                 stored = await self._redis.get(keys.answer)
                 if stored is not None:
-                    return _decode(stored)
+                    return decode_answer(stored)
                 if await self._redis.set(keys.claim, self._owner, nx=True, px=self._claim_ms):
                     break
                 await asyncio.sleep(self._poll_s)
@@ -193,13 +196,6 @@ class RedisDeduplicator:
             await self._redis.eval(_RELEASE, 1, claim, self._owner)
         except RedisError as error:
             log.warning("could not release a WeChat dedup claim: %s", error)
-
-
-def _decode(stored: bytes | str) -> Answer:
-    parts = json.loads(stored)
-    if not isinstance(parts, list) or not all(isinstance(part, str) for part in parts):
-        raise ValueError("stored WeChat answer is not a list of strings")
-    return tuple(parts)
 
 
 class RedisTokenApi(CustomerServiceApi):
@@ -322,4 +318,5 @@ def redis_responder(settings: Settings, connections: RedisConnections) -> Respon
         options=RedisOptions(connections, settings.wechat_option_ttl_s),
         api=api,
         http=http,
+        held=RedisHeldReplies(connections.sync, connections.prefix),
     )
