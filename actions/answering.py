@@ -21,6 +21,8 @@ _PHONE = re.compile(r"(?<!\d)(?:0\d{2,3}-\d{7,8}|1[3-9]\d{9}|123\d{2})(?!\d)")
 NUMBER_CUES = ("多少", "几", "比例", "目标", "最高", "上限", "金额", "标准", "占")
 PHONE_CUES = ("电话", "联系方式", "号码", "热线", "怎么联系")
 ADDRESS_CUES = ("地址", "在哪", "位置", "怎么去", "哪里")
+CONDITION_CUES = ("条件", "资格", "要求", "谁可以", "哪些企业", "符合")
+CONDITION_LABELS = ("适用对象：",)  # the record line saying who may apply (retrieval/entries.py)
 DATE_CUES = ("哪天", "何时", "什么时候", "哪一年", "哪年", "日期", "时间", "几月", "多久")
 _DATE = re.compile(r"\d{4}\s*年|\d{1,2}\s*月|\d{4}-\d{2}")
 _YEAR = re.compile(r"(20\d{2})\s*年度?")
@@ -63,6 +65,8 @@ def sentence_score(question: str, sentence: str) -> float:
         score += 4.0
     if any(c in question for c in ADDRESS_CUES) and "地址" in sentence:
         score += 4.0
+    if any(c in question for c in CONDITION_CUES) and sentence.startswith(CONDITION_LABELS):
+        score += 4.0
     if any(c in question for c in DATE_CUES) and _DATE.search(sentence):
         score += 3.0
     return score
@@ -74,19 +78,24 @@ def select_sentences(
     max_sentences: int = 3,
     max_chars: int = 180,
     whole_first: bool = False,
+    headings: Sequence[str] = (),
 ) -> list[Picked]:
     """The best sentences for the question from ranked passages, in reading order.
 
-    Each sentence scores by overlap with the question, weighted down by its passage's rank;
+    Each sentence scores by overlap with the question, plus the overlap of its passage's
+    heading (the plan's "二、基本原则" answers "有哪些基本原则" in sentences that do not repeat
+    it), weighted down by its passage's rank;
     sentences far below the best one are left out, and the total stays under max_chars.
     With whole_first (the first passage is a curated answer), a best sentence from it brings
     the whole first passage when that fits in max_chars + 60: staff wrote it to be read whole.
     """
     candidates: list[Picked] = []
+    asked = _bigrams(question)
     for rank, passage in enumerate(passages):
         weight = RANK_WEIGHTS[min(rank, len(RANK_WEIGHTS) - 1)]
+        heading = len(asked & _bigrams(headings[rank])) if rank < len(headings) else 0
         for position, sentence in enumerate(split_sentences(passage)):
-            score = sentence_score(question, sentence) * weight
+            score = (sentence_score(question, sentence) + heading) * weight
             candidates.append(Picked(rank, position, sentence, score))
     if not candidates:
         return []

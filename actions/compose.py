@@ -14,6 +14,7 @@ from retrieval.schema import STATION_TYPE_LABELS, Station, StationType
 
 END_MARKS = "。！？!?；;…"
 ANSWER_HITS = 3
+ANSWER_SCORE_SHARE = 0.5  # of the best hit's score, for a further hit to be quoted
 RECORD_KINDS = ("station", "rule")  # entries kept as "标签：值" records
 # Record lines that are not answer text: the citation and the card carry them.
 SKIPPED_LABELS = frozenset({"来源", "演示数据", "类别", "服务范围", "依据"})
@@ -35,20 +36,26 @@ def answer_reply(
     *,
     tentative: bool = False,
     skip: str = "",
+    clauses: bool = False,
     caution: Callable[[Hit], str] | None = None,
 ) -> Reply:
     """A short answer from the best sentences of the top hits, with its citation and sources.
 
     A tentative answer (the closest passage, not a close match) says so before the text.
-    Sentences contained in `skip` (the previous answer) are left out. `caution` gives a hit's line
+    Sentences contained in `skip` (the previous answer) are left out; with `clauses`, the parts of
+    sentences between commas are picked instead of whole sentences. `caution` gives a hit's line
     on how sure the knowledge is ("" when none is due); one line is added, and shown with the source.
     """
     labels = texts["answer"]
-    top = list(hits[:ANSWER_HITS])
+    top = answering_hits(hits)
     passages = [passage_text(h) for h in top]
+    if clauses:  # quote only the clauses asked about, each as a sentence
+        passages = [p.replace("，", "\n") for p in passages]
     if skip:
         passages = ["".join(s for s in split_sentences(p) if s not in skip) for p in passages]
-    picks = select_sentences(question, passages, whole_first=top[0].kind == "faq" and not skip)
+    headings = [h.section if h.kind == "document" else h.title for h in top]  # what a passage is about
+    whole = top[0].kind == "faq" and not skip
+    picks = select_sentences(question, passages, whole_first=whole, headings=headings)
     if not picks:
         return Reply(skip)
     picks = with_standard(picks, top, passages)
@@ -91,6 +98,15 @@ def _passage_answer(hit: Hit, picks: Sequence[Picked], labels: dict[str, str]) -
     if hit.kind in RECORD_KINDS:
         return labels["record_subject"].format(subject=subject_of(hit)) + said
     return said
+
+
+def answering_hits(hits: Sequence[Hit]) -> list[Hit]:
+    """The hits an answer may quote: the best, and the next ones scored close to it (a passage
+    far below the best shares words with the question, not its subject)."""
+    if not hits:
+        return []
+    floor = hits[0].score * ANSWER_SCORE_SHARE
+    return [hits[0], *(h for h in hits[1:ANSWER_HITS] if h.score >= floor)]
 
 
 def passage_text(hit: Hit) -> str:

@@ -137,6 +137,8 @@ def answer(
     tentative = evidence.tier != "certain"
     note = caution_note(texts["answer"], date.today(), get_settings().freshness_months)
     reply = answer_reply(focus, result.hits, texts, tentative=tentative, caution=note)
+    if reply.text == turn.last_answer:  # the same sentences answer again: quote the clauses asked
+        reply = answer_reply(focus, result.hits, texts, tentative=tentative, clauses=True, caution=note)
     if reply.text == turn.last_answer:
         skip = turn.last_answer
         reply = answer_reply(focus, result.hits, texts, tentative=tentative, skip=skip, caution=note)

@@ -47,6 +47,7 @@ class Status(str, Enum):  # noqa: UP042 - as StationType
 
 
 UNSTATED = "未注明"  # source_date of a source that carries no date
+UNPUBLISHED_CATEGORY = "未公开事项"  # a rule entry recording what no public source states
 _SOURCE_DATE = re.compile(r"^(约)?(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(年)?$")
 
 

@@ -18,6 +18,7 @@ from retrieval.hits import Hit, SearchResult, Signals
 from retrieval.normalize import normalize_text
 from retrieval.settings import RetrievalSettings, get_settings
 from retrieval.store import MANIFEST_FILE, LoadedIndex, current_target, load_index
+from retrieval.tiers import capped_tier
 
 if TYPE_CHECKING:
     from retrieval.index_sync import IndexSync
@@ -166,7 +167,7 @@ class Searcher:
         if not hits:
             return SearchResult(hits=[], answerable=False, signals=signals)
         model = get_model(self.settings.answer_model)
-        tier = model.tier(signals)
+        tier = capped_tier(model.tier(signals), normalize_text(query), hits, signals)
         return SearchResult(
             hits=hits,
             answerable=tier != "none",

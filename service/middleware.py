@@ -50,8 +50,8 @@ class EdgeLimits:
     Rate limits here apply to /api/chat (per sender_id and per client IP), /api/feedback and the staff
     login (per client IP). /wechat is only size-limited here: its buckets are charged by the router
     after the signature has been checked, so forged requests cannot spend a real user's bucket.
-    Limits are per gateway process: with N gateways behind a balancer a client gets up to N times the
-    configured rate. The client IP is what uvicorn reports (X-Forwarded-For only from
+    With IPGP_REDIS_URL set the buckets are shared by every gateway (service/ratelimit_redis.py);
+    otherwise they are per process. The client IP is what uvicorn reports (X-Forwarded-For only from
     --forwarded-allow-ips).
     """
 

@@ -147,3 +147,21 @@ def test_warm_up_survives_a_missing_index(
 )
 def test_source_dates_read_as_chinese_dates(value: str, shown: str) -> None:
     assert chinese_date(value) == shown
+
+
+def test_a_heading_that_names_what_is_asked_brings_its_passage_sentences() -> None:
+    principles = "坚持改革创新，完善制度。坚持需求导向，服务企业。"
+    duties = "建立试点工作监督管理机制，落实工作目标责任制。"
+    question = "试点工作方案有哪些基本原则？"
+    without = select_sentences(question, [principles, duties], max_sentences=1)
+    assert without[0].passage == 1  # the duties sentence repeats 试点/工作 of the question
+    picks = select_sentences(
+        question, [principles, duties], max_sentences=1, headings=["二、基本原则", "五、保障措施"]
+    )
+    assert picks[0].passage == 0
+
+
+def test_a_question_about_conditions_gets_the_line_saying_who_may_apply() -> None:
+    record = "适用对象：在杨浦区注册满一年、具有独立法人资格的科技型企业；通知还列有共同条件。标准与上限：按保费的50%补贴。"
+    picks = select_sentences("要什么条件", [record], max_sentences=1)
+    assert picks[0].text.startswith("适用对象：")

@@ -10,6 +10,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import constants as c
 from actions.action_respond import ActionRespond
+from actions.compose import answer_reply, answering_hits
+from actions.resources import replies
 from retrieval.errors import IndexNotBuiltError
 from retrieval.knowledge import KnowledgeBase
 from retrieval.schema import Status
@@ -209,3 +211,30 @@ async def test_a_checkup_plan_sets_the_slot_and_sends_nothing(
 ) -> None:
     dispatcher, events = await run(make_tracker("知识产权体检", c.START_CHECKUP), domain)
     assert dispatcher.messages == [] and slot(events, c.SLOT_NEXT_FORM) == c.CHECKUP_FORM
+
+
+def test_a_passage_scored_far_below_the_best_is_not_quoted() -> None:
+    best = hit("发现侵权可以拨打12330维权援助热线。", kind="faq", score=1.0)
+    far = hit("技知融是专利质押信贷产品，参考专利分析模块。", kind="faq", score=0.32)
+    close = hit("也可以向区知识产权局投诉举报。", kind="faq", score=0.8)
+    assert answering_hits([best, far, close]) == [best, close]
+    reply = answer_reply("有人抄我们的专利产品咋办", [best, far], replies())
+    assert "12330" in reply.text and "技知融" not in reply.text
+
+
+@pytest.mark.anyio
+async def test_a_follow_up_answered_by_the_same_sentence_gets_the_clause_it_asks_about(
+    use_searcher: Callable[..., FakeSearcher], domain: dict[str, Any]
+) -> None:
+    plan = hit(
+        "着力打造在线新经济、智能制造、创意设计等“三大千亿级”产业集群，"
+        "前瞻布局科技服务、人工智能、生命健康、绿色低碳等四大新兴领域。"
+    )
+    use_searcher([plan])
+    first, events = await run(make_tracker("杨浦三大千亿产业集群是哪些", c.ASK_QUESTION), domain)
+    said = slot(events, c.SLOT_LAST_ANSWER)
+    assert "在线新经济" in said
+    state = {c.SLOT_LAST_ANSWER: said, c.SLOT_LAST_QUESTION: "杨浦三大千亿产业集群是哪些"}
+    second, _ = await run(make_tracker("四大新兴领域呢", c.ASK_QUESTION, slots=state), domain)
+    text = second.messages[0]["text"]
+    assert "人工智能" in text and "在线新经济" not in text and text != said

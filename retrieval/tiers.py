@@ -1,0 +1,40 @@
+"""When a calibrated "certain" is still only the closest match: limits the answer model cannot see.
+
+The model scores how well the hits match the words of the question. Three kinds of question are
+matched well and answered badly, so their answers are marked as closest matches (never certain):
+- not written in Chinese: the sources are Chinese and a cross-language match is a weaker one;
+- asking for realised figures ("2025年 商标有效注册量 实际"): the knowledge holds targets and
+  past standards, which match the words but do not answer;
+- answered by a record of what was not found (category 未公开事项): it says there is no answer.
+"""
+
+from __future__ import annotations
+
+import re
+
+from retrieval.hits import Hit, Signals
+from retrieval.schema import UNPUBLISHED_CATEGORY
+
+Tier = str  # "certain" / "closest" / "none"
+
+# 实际 as in "actual figure", not 按实际缴纳 / 实际控制人 / 实际使用.
+_ACTUAL = re.compile(
+    r"实际(?!缴|支付|发生|使用|控制|经营|投入|情况)|实际完成|完成了多少|达到了多少|达成了吗"
+    r"|\bactual(ly)?\b|\bachieved\b|\brealised\b|\brealized\b"
+)
+
+
+def asks_for_actual(normalized: str) -> bool:
+    """True when the question asks what was achieved rather than what is planned or paid."""
+    return bool(_ACTUAL.search(normalized))
+
+
+def capped_tier(tier: Tier, normalized: str, hits: list[Hit], signals: Signals) -> Tier:
+    """The model's tier, lowered to "closest" for the questions described above."""
+    if tier != "certain":
+        return tier
+    if not signals.chinese or asks_for_actual(normalized):
+        return "closest"
+    if hits and hits[0].kind == "rule" and hits[0].section == UNPUBLISHED_CATEGORY:
+        return "closest"
+    return tier

@@ -1,0 +1,55 @@
+"""A certain match is lowered to closest where the model's signals cannot see the mismatch."""
+
+from __future__ import annotations
+
+import pytest
+
+from retrieval.hits import Hit, Signals, Source
+from retrieval.schema import UNPUBLISHED_CATEGORY
+from retrieval.tiers import asks_for_actual, capped_tier
+
+CHINESE = Signals(chinese=True, domain=True)
+
+
+def record(section: str) -> Hit:
+    source = Source(title="t")
+    return Hit(
+        chunk_id="rule:x#000",
+        doc_id="x",
+        kind="rule",
+        title="t",
+        section=section,
+        text="t",
+        body="b",
+        score=1.0,
+        source=source,
+    )
+
+
+def test_certain_chinese_question_on_a_rule_stays_certain() -> None:
+    assert capped_tier("certain", "专利保险有补贴吗", [record("专利保险")], CHINESE) == "certain"
+
+
+def test_a_question_not_in_chinese_is_at_most_closest() -> None:
+    english = Signals(chinese=False, domain=True)
+    assert capped_tier("certain", "cnipa filing fee", [record("专利资助")], english) == "closest"
+    assert capped_tier("none", "cnipa filing fee", [record("专利资助")], english) == "none"
+
+
+def test_a_record_of_what_was_not_found_is_at_most_closest() -> None:
+    hits = [record(UNPUBLISHED_CATEGORY)]
+    assert capped_tier("certain", "马德里商标国际注册要多久", hits, CHINESE) == "closest"
+
+
+@pytest.mark.parametrize(
+    ("text", "actual"),
+    [
+        ("2025年 杨浦 商标有效注册量 实际", True),
+        ("技术合同成交额实际完成了多少", True),
+        ("what was the actual number of pct applications", True),
+        ("按实际缴纳保费补贴多少", False),
+        ("技术合同成交额目标", False),
+    ],
+)
+def test_questions_about_realised_figures_are_recognised(text: str, actual: bool) -> None:
+    assert asks_for_actual(text) is actual
