@@ -85,14 +85,24 @@ class KnowledgeBase:
 
     def find_locations(self, text: str) -> list[Street | Park]:
         """All streets and parks named in text, longest matching alias first, each once."""
-        key = normalize_text(text)
-        found: list[tuple[int, int, Street | Park]] = []
         places: list[Street | Park] = [*self.locations.streets, *self.locations.parks]
+        key = normalize_text(text)
+        for body in self._bodies_named_after_places(places):
+            key = key.replace(body, " ")  # 同济大学…学院 is a body, not the enterprise's place
+        found: list[tuple[int, int, Street | Park]] = []
         for order, place in enumerate(places):
             lengths = [len(a) for a in _location_names(place) if a and a in key]
             if lengths:
                 found.append((-max(lengths), order, place))
         return [place for _, _, place in sorted(found, key=lambda item: item[:2])]
+
+    def _bodies_named_after_places(self, places: list[Street | Park]) -> list[str]:
+        """Station names (before any "（") that hold a place name inside a longer name."""
+        aliases = {a for place in places for a in _location_names(place) if a}
+        names = {normalize_text(s.name.split("（")[0]) for s in self.stations}
+        return sorted(
+            (n for n in names if n not in aliases and any(a in n for a in aliases)), key=len, reverse=True
+        )
 
     def street_of(self, place: Street | Park) -> Street | None:
         """The canonical street of a street or park (None if the park's street is unknown)."""

@@ -138,3 +138,10 @@ def test_every_entry_states_source_date_and_status() -> None:
             assert entry.status is not Status.current, entry.id
         if isinstance(entry, Station) and entry.verified:
             assert entry.source_date != UNSTATED and not entry.demo, entry.id
+
+
+def test_a_place_inside_a_body_name_is_not_the_enterprises_place() -> None:
+    knowledge = base()
+    assert knowledge.resolve_location("同济大学上海国际知识产权学院是何时成立的？") is None
+    place = knowledge.resolve_location("我们在同济大学旁边，商标去哪注册")
+    assert place is not None and place.name == "环同济知识经济圈"
