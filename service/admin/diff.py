@@ -30,12 +30,23 @@ def _show(value: Any) -> str:
     return str(value)
 
 
+def _fields(kind: str, data: dict[str, Any] | None) -> dict[str, Any]:
+    """The entry's fields, nested ones (a check-up rule's when.industry) by their dotted path."""
+    fields: dict[str, Any] = {}
+    for name, value in (flat(kind, data) if data else {}).items():
+        if isinstance(value, dict):
+            fields.update({f"{name}.{inner}": item for inner, item in value.items()})
+        else:
+            fields[name] = value
+    return fields
+
+
 def field_changes(
     kind: str, before: dict[str, Any] | None, after: dict[str, Any] | None
 ) -> list[dict[str, str]]:
     """One row per changed field: label, old and new value as text."""
-    old = flat(kind, before) if before else {}
-    new = flat(kind, after) if after else {}
+    old = _fields(kind, before)
+    new = _fields(kind, after)
     labels = LABELS[kind]
     rows = []
     for field in [*new, *(k for k in old if k not in new)]:

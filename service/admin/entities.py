@@ -91,7 +91,23 @@ LABELS: dict[str, dict[str, str]] = {
         "answer": "答案",
     },
     "term": {"word": "词语", "freq": "词频", "tag": "词性"},
-    "checkup": {"id": "编号", "section": "报告分组", "when": "条件", "ref": "依据条目", "reason": "理由"},
+    "checkup": {
+        "id": "编号",
+        "section": "报告分组",
+        "when": "条件",
+        "when.industry": "行业",
+        "when.location": "街道或园区",
+        "when.size": "单位类型",
+        "when.ip": "已有知识产权",
+        "when.plans": "近期打算",
+        "when.dispute": "纠纷情况",
+        "ref": "依据",
+        "ref.kind": "依据类别",
+        "ref.id": "依据条目",
+        "ref.fields": "摘录字段",
+        "ref.quote": "条款原文",
+        "reason": "理由",
+    },
     "locations": {"streets": "街道", "parks": "园区"},
 }
 KIND_LABELS = {
@@ -102,6 +118,13 @@ KIND_LABELS = {
     "term": "词典词条",
     "locations": "街道与园区",
     "checkup": "体检规则",
+}
+# The groups of a check-up report as the report names them.
+SECTION_LABELS = {
+    CheckupSection.apply: "可以申请/可以利用",
+    CheckupSection.caution: "需要注意",
+    CheckupSection.where: "去哪里办",
+    CheckupSection.next: "下一步",
 }
 ID_RULE = "只能包含小写字母、数字、“-”和“_”，并以字母或数字开头"
 
@@ -119,7 +142,7 @@ def _message(kind: str, field: str, error: Any) -> str:
         return ID_RULE if field == "id" else "不能包含空格" if field == "word" else "格式不正确"
     if kind_of_error == "enum":
         if kind == "checkup" and field == "section":
-            return "请选择分组：" + "、".join(s.value for s in CheckupSection)
+            return "请选择分组：" + "、".join(SECTION_LABELS.values())
         if kind == "station" and field == "type":
             return "请选择类型：" + "、".join(STATION_TYPE_LABELS.values())
         return "取值无效，可选：" + "、".join(s.value for s in Status)
@@ -143,13 +166,17 @@ def _message(kind: str, field: str, error: Any) -> str:
 
 
 def chinese_errors(kind: str, exc: ValidationError) -> dict[str, str]:
-    """Field → Chinese message, the first problem of each field; labels name the field."""
+    """Field → Chinese message, the first problem of each field; labels name the field.
+
+    A nested field is named by its longest labelled path ("ref.id"), else by its top-level name.
+    """
     labels = LABELS[kind]
     errors: dict[str, str] = {}
     for error in exc.errors():
         location = [str(part) for part in error["loc"] if not isinstance(part, int)]
         location = [part for part in location if part not in ("meta",)]
-        field = location[0] if location else "_"
+        paths = [".".join(location[:n]) for n in range(len(location), 0, -1)]
+        field = next((path for path in paths if path in labels), location[0] if location else "_")
         if field not in errors:
             label = labels.get(field, field)
             message = _message(kind, field, error)

@@ -1,18 +1,20 @@
-"""/admin/api/{documents,rules,stations,faq,terms}: list, read, create, update and delete draft entries."""
+"""/admin/api/{documents,rules,stations,faq,terms,checkup}: list, read, create, update, delete drafts."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Request, Response
 
 from retrieval.schema import STATION_TYPE_LABELS
+from service.admin.checkup import check_references, form_options
 from service.admin.consistency import stale_mentions
 from service.admin.deps import StaffDep, StateDep, client_ip
-from service.admin.entities import EntityValidationError, flat, title_of, validate
+from service.admin.entities import EntityValidationError, Validated, flat, title_of, validate
 from service.admin.freshness import keep_review
 from service.admin.state import AdminState
-from service.admin.store import Entry, describe
+from service.admin.store import Entry, KnowledgeStore, describe
 
 RESOURCES = {
     "documents": "document",
@@ -22,6 +24,8 @@ RESOURCES = {
     "terms": "term",
     "checkup": "checkup",
 }
+# Checks of one entry against the rest of the draft, by kind; a kind without one needs none.
+DRAFT_CHECKS: dict[str, Callable[[KnowledgeStore, dict[str, Any]], None]] = {"checkup": check_references}
 
 
 def entry_body(entry: Entry) -> dict[str, Any]:
@@ -35,11 +39,19 @@ def entry_body(entry: Entry) -> dict[str, Any]:
     }
 
 
+def checked(state: AdminState, kind: str, raw: Any) -> Validated:
+    """Raw input validated on its own, then against the draft."""
+    valid = validate(kind, raw, state.store.locations())
+    if kind in DRAFT_CHECKS:
+        DRAFT_CHECKS[kind](state.store, valid.data)
+    return valid
+
+
 def save_new(state: AdminState, kind: str, raw: Any, user: str, ip: str) -> Entry:
     """Validate and create one entry, with its audit record."""
-    checked = validate(kind, raw, state.store.locations())
-    entry = state.store.create(kind, checked.key, checked.data, user)
-    state.store.audit(user, "create", describe(kind, checked.key, checked.data), f"版本{entry.version}", ip)
+    valid = checked(state, kind, raw)
+    entry = state.store.create(kind, valid.key, valid.data, user)
+    state.store.audit(user, "create", describe(kind, valid.key, valid.data), f"版本{entry.version}", ip)
     return entry
 
 
@@ -80,15 +92,15 @@ def make_router(resource: str, kind: str) -> APIRouter:
         before = state.store.get(kind, key)
         key_field = "word" if kind == "term" else "id"
         raw = keep_review(kind, {**raw, key_field: raw.get(key_field, key)}, before.data)
-        checked = validate(kind, raw, state.store.locations())
-        if checked.key != key:
+        valid = checked(state, kind, raw)
+        if valid.key != key:
             raise EntityValidationError({key_field: "编号不可修改；如需改名，请新建条目后删除旧条目"})
-        entry = state.store.update(kind, key, checked.data, user.username, _if_match(if_match))
+        entry = state.store.update(kind, key, valid.data, user.username, _if_match(if_match))
         if entry.version != before.version:
             state.store.audit(
                 user.username,
                 "update",
-                describe(kind, key, checked.data),
+                describe(kind, key, valid.data),
                 f"版本{entry.version}",
                 client_ip(request),
             )
@@ -123,3 +135,9 @@ def locations(_: StaffDep, state: StateDep) -> dict[str, Any]:
         "parks": [p.name for p in places.parks] if places else [],
         "station_types": [{"code": t.value, "label": label} for t, label in STATION_TYPE_LABELS.items()],
     }
+
+
+@reference.get("/checkup-options")
+def checkup_options(_: StaffDep, state: StateDep) -> dict[str, Any]:
+    """The check-up rule form's choices, from the draft: conditions, groups, entries to cite."""
+    return form_options(state.store)

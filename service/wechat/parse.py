@@ -13,7 +13,7 @@ from wechatpy import parse_message
 
 from service.wechat.errors import BadMessageError
 
-Kind = Literal["text", "subscribe", "event", "unsupported"]
+Kind = Literal["text", "subscribe", "click", "event", "unsupported"]
 # OpenIDs and account ids are short ASCII tokens; anything else is refused before it reaches a reply.
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
@@ -28,6 +28,7 @@ class Incoming:
     create_time: int
     msg_id: int = 0  # 0 for events
     content: str = ""
+    event_key: str = ""  # a menu CLICK event: the key of the button pressed
 
     @property
     def dedup_key(self) -> str:
@@ -76,7 +77,10 @@ def parse(xml: bytes | str) -> Incoming:
         msg_id, content = _number(data, "MsgId"), _text(data, "Content")
         return Incoming("text", openid, account, created, msg_id, content)
     if message.type == "event":
-        kind: Kind = "subscribe" if _text(data, "Event").lower().startswith("subscribe") else "event"
+        event = _text(data, "Event").lower()
+        if event == "click":
+            return Incoming("click", openid, account, created, event_key=_text(data, "EventKey"))
+        kind: Kind = "subscribe" if event.startswith("subscribe") else "event"
         return Incoming(kind, openid, account, created)
     return Incoming("unsupported", openid, account, created, _number(data, "MsgId", default=0))
 

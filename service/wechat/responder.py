@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Mapping
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -20,6 +21,7 @@ from service.wechat.api import CustomerServiceApi
 from service.wechat.dedup import Answer, Deduplicator, Flight, InMemoryDeduplicator
 from service.wechat.errors import WeChatApiError, WeChatApiUnavailableError
 from service.wechat.held import HeldReplies
+from service.wechat.menu import shipped_clicks
 from service.wechat.options import InMemoryOptions, OptionMemory
 from service.wechat.parse import Incoming
 from service.wechat.split import LIMIT_BYTES, size, split_message
@@ -41,7 +43,9 @@ class Responder:
         api: CustomerServiceApi | None = None,
         http: httpx.AsyncClient | None = None,
         held: HeldReplies | None = None,
+        clicks: Mapping[str, str] | None = None,
     ) -> None:
+        """clicks: menu event key → the words the click says (default: service/wechat/menu.yml)."""
         self._chat_page_url = chat_page_url
         self._dedup = dedup
         self._options = options
@@ -49,6 +53,7 @@ class Responder:
         self._http = http
         self._background: set[asyncio.Task[None]] = set()
         self._held = held or HeldReplies()
+        self._clicks = shipped_clicks() if clicks is None else clicks
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Responder:
@@ -75,7 +80,9 @@ class Responder:
         """
         if incoming.kind == "subscribe":
             return text.WELCOME
-        if incoming.kind == "event":
+        if incoming.kind == "click" and incoming.event_key in self._clicks:  # a menu button says its words
+            incoming = replace(incoming, kind="text", content=self._clicks[incoming.event_key])
+        if incoming.kind in ("click", "event"):  # an unknown button, or an event with nothing to say
             return None
         if incoming.kind == "unsupported":
             return text.ONLY_TEXT

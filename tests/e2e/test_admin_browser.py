@@ -13,9 +13,11 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
+import yaml
 from playwright.sync_api import Page
 
 from retrieval.searcher import Searcher
+from retrieval.store import live_knowledge_dir
 from service import admin
 from service.admin.settings import AdminSettings
 from service.admin.state import AdminState
@@ -313,3 +315,92 @@ def test_markup_from_the_knowledge_base_and_chat_is_shown_as_text(
         assert page.title() == title, view
         assert page.locator("#main img").count() == 0 and page.locator("#main script").count() == 0, view
     assert MARKUP in page.locator("#main").inner_text()
+
+
+# ---- Check-up rules: the form, its errors, publishing; the dashboard's check-up charts ---------------
+
+PROFILES = [
+    {"industry": ["人工智能"], "plans": ["融资", "开拓海外市场"], "dispute": ["没有"]},
+    {"industry": ["人工智能"], "plans": ["融资"], "dispute": ["海外纠纷"]},
+    {"industry": ["创意设计"], "plans": ["品牌建设"], "dispute": ["国内纠纷"]},
+]
+
+
+def save_form(page: Page) -> None:
+    page.click("#main form.entry-form button[type=submit]")
+
+
+def test_staff_write_a_checkup_rule_in_the_form_and_publish_it(
+    admin_site: AdminSite, new_page: Callable[..., Page], artifacts: Path
+) -> None:
+    page = new_page(1280, 800)
+    log_in(page, admin_site.url)
+    page.click("#nav a[href='#checkup']")
+    page.wait_for_selector("#main td.empty")
+    page.click("#main a:has-text('新建')")
+    form = page.locator("#main form.entry-form")
+    form.locator("input[name=id]").fill("plan-pledge")
+    form.locator("select[name=section]").select_option(label="可以申请/可以利用")
+    form.locator("select[name='ref.kind']").select_option(label="文件条款")
+    assert form.locator("[data-field='ref.fields']").is_hidden()  # only rules and FAQ quote fields
+    form.locator("select[name='ref.id']").select_option(label="杨浦区示例工作方案")
+    form.locator("textarea[name='ref.quote']").fill("对所有企业给予贴息")  # not the document's words
+    form.locator("textarea[name=reason]").fill("您有融资打算。方案提出对符合条件的企业给予质押贷款贴息。")
+    save_form(page)  # no condition and a quote that is not in the document: both shown in place
+    page.wait_for_selector("#main .field-error[data-for='ref.quote']:has-text('找不到')")
+    assert "至少要写一个条件" in form.locator(".field-error[data-for='when.industry']").inner_text()
+    page.screenshot(path=str(artifacts / "admin-checkup-form-errors-1280.png"), full_page=True)
+
+    form.locator("[data-field='when.plans'] label:has-text('融资') input").check()
+    form.locator("[data-field='when.location'] label:has-text('五角场街道') input").check()
+    form.locator("textarea[name='ref.quote']").fill("对符合条件的企业给予质押贷款贴息")
+    save_form(page)
+    page.wait_for_selector("#toast:has-text('已保存')")
+    row = page.locator("#main table tr:has-text('plan-pledge')")
+    row.wait_for()
+    assert (
+        "街道或园区：五角场街道；近期打算：融资" in row.inner_text()
+        and "文件条款 demo-plan" in row.inner_text()
+    )
+    page.screenshot(path=str(artifacts / "admin-checkup-list-1280.png"), full_page=True)
+
+    page.click("#main a:has-text('plan-pledge')")  # edit: a rule needs a rule entry and its fields
+    form.locator("select[name='ref.kind']").select_option(label="政策条目")
+    assert form.locator("[data-field='ref.quote']").is_hidden()
+    form.locator("select[name='ref.id']").select_option(label="质押贷款贴息")
+    form.locator("[data-field='ref.fields'] label:has-text('标准与上限') input").check()
+    page.screenshot(path=str(artifacts / "admin-checkup-form-1280.png"), full_page=True)
+    save_form(page)
+    page.wait_for_selector("#main form.entry-form", state="detached")
+
+    page.goto(f"{admin_site.url}/admin#publish")
+    page.once("dialog", lambda dialog: dialog.accept())  # overdue entries: the page asks first
+    page.click("#publish-button")
+    page.wait_for_selector("#toast:has-text('已上线')", timeout=60_000)
+    live = live_knowledge_dir(admin_site.state.settings.index_dir)
+    assert live is not None
+    [rule] = yaml.safe_load((live / "checkup.yml").read_text(encoding="utf-8"))["checkup"]
+    assert rule["when"]["plans"] == ["融资"] and rule["ref"] == {
+        "kind": "rule",
+        "id": "pledge-subsidy",
+        "quote": "",
+        "fields": ["rate_and_cap"],
+    }
+
+
+def test_the_dashboard_charts_checkups_by_industry_and_need(
+    admin_site: AdminSite, new_page: Callable[..., Page], artifacts: Path
+) -> None:
+    for n, profile in enumerate(PROFILES):
+        admin_site.gateway_store.add_checkup_report(f"web:visitor-{n}", {"profile": profile, "sections": []})
+    page = new_page(1280, 800)
+    log_in(page, admin_site.url)
+    page.wait_for_selector("#checkup-needs svg")
+    assert page.locator("#checkup-stat b").inner_text() == "3"
+    industries = page.locator("#checkup-industries svg").text_content() or ""
+    assert "人工智能" in industries and "创意设计" in industries
+    needs = page.locator("#checkup-needs svg").text_content() or ""
+    assert "融资" in needs and "海外纠纷" in needs and "没有" not in needs
+    assert "visitor" not in page.locator("#main").inner_text()
+    page.locator("#checkup-industries").scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts / "admin-dashboard-checkups-1280.png"), full_page=True)

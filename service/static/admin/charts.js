@@ -3,7 +3,7 @@
 
 const Charts = (() => {
   const NS = "http://www.w3.org/2000/svg";
-  const COLORS = { answered: "#2f7d4f", fallback: "#d9822b", up: "#2f7d4f", down: "#c0392b", bar: "#2b6cb0" };
+  const COLORS = { answered: "#2f7d4f", fallback: "#d9822b", up: "#2f7d4f", down: "#c0392b", bar: "#2b6cb0", checkup: "#6b46c1" };
 
   function svg(tag, attrs, ...children) {
     const node = document.createElementNS(NS, tag);

@@ -6,7 +6,13 @@ const Forms = (() => {
   const STATUS = [["current", "现行"], ["historical", "历史"], ["unknown", "未知"]];
   const DATE_HINT = "与来源一样精确：2022-03-03、2018-05、2021 或 约2023年；来源没有日期写“未注明”（此时政策不能选“现行”）";
 
-  /* type: text | area | lines (one item per line) | select | check | places | number | date */
+  const REASON_HINT = "一句中文，只转述所引条目里写明的内容；条目没有写的不要说";
+  const WHEN_HINT = "同一项内选中任一个即满足，不同项须同时满足；不选表示不限；至少选一项。跳过的问题不满足任何条件";
+
+  /* type: text | area | lines (one item per line) | select | check | choices (check boxes) | number | date.
+     A dotted name (ref.id) is a nested field. opts.options: a list of [code, label], or the name of a
+     reference list (strings or {code, label}); opts.by: that list is keyed by another field's value;
+     opts.showFor: [field, values] shows the row only while that field holds one of the values. */
   const SPECS = {
     station: [
       ["id", "编号", "text", { hint: "小写字母、数字、-、_；保存后不可修改" }],
@@ -16,8 +22,8 @@ const Forms = (() => {
       ["address", "地址", "text"],
       ["phone", "电话", "text", { hint: "如 021-35363288、12330；多个用 / 分隔；未知请留空" }],
       ["hours", "办公时间", "text"],
-      ["streets", "服务街道", "places", { options: "streets" }],
-      ["parks", "服务园区", "places", { options: "parks" }],
+      ["streets", "服务街道", "choices", { options: "streets" }],
+      ["parks", "服务园区", "choices", { options: "parks" }],
       ["whole_district", "服务全区", "check"],
       ["source", "来源", "area"],
       ["source_date", "来源日期", "text", { hint: DATE_HINT }],
@@ -43,23 +49,67 @@ const Forms = (() => {
       ["body", "正文", "area", { rows: 18 }],
     ],
     term: [["word", "词语", "text"], ["freq", "词频", "number", { hint: "可留空" }], ["tag", "词性", "text", { hint: "如 n、nt、nz；可留空" }]],
+    /* The conditions and their answers come from the server (GET /checkup-options). */
+    checkup: (refs) => [
+      ["id", "编号", "text", { hint: "小写字母、数字、-、_；保存后不可修改" }],
+      ["section", "报告分组", "select", { options: "sections" }],
+      ...refs.conditions.map((c, i) => ["when." + c.field, "条件：" + c.label, "choices",
+        { options: c.options, hint: i === 0 ? WHEN_HINT : "" }]),
+      ["ref.kind", "依据类别", "select", { options: "ref_kinds", hint: "“去哪里办”只能引用站点类型；站点类型只能用于“去哪里办”" }],
+      ["ref.id", "依据条目", "select", { options: "entries", by: "ref.kind", placeholder: "请选择…" }],
+      ["ref.fields", "摘录字段", "choices", { options: "fields", by: "ref.kind", showFor: ["ref.kind", ["rule", "faq"]],
+        hint: "报告在理由后摘录这些字段；字段为空时写“未见公开来源”" }],
+      ["ref.quote", "条款原文", "area", { showFor: ["ref.kind", ["document"]], hint: "须从文件正文逐字摘录" }],
+      ["reason", "理由", "area", { hint: REASON_HINT }],
+    ],
   };
 
-  function input(name, type, value, opts, refs) {
+  function specOf(kind, refs) {
+    return typeof SPECS[kind] === "function" ? SPECS[kind](refs) : SPECS[kind];
+  }
+
+  function pick(values, name) {
+    return name.split(".").reduce((data, part) => (data == null ? undefined : data[part]), values);
+  }
+
+  function put(data, name, value) {
+    const parts = name.split(".");
+    const last = parts.pop();
+    const holder = parts.reduce((node, part) => (node[part] = node[part] || {}), data);
+    holder[last] = value;
+  }
+
+  /* [[code, label]] of a field's options; a keyed list (opts.by) is looked up with byValue. */
+  function optionsOf(opts, refs, byValue) {
+    let options = typeof opts.options === "string" ? refs[opts.options] : opts.options;
+    if (opts.by) options = (options || {})[byValue] || [];
+    return (options || []).map((o) => (Array.isArray(o) ? o : typeof o === "string" ? [o, o] : [o.code, o.label]));
+  }
+
+  function selectOptions(options, value, opts) {
+    const list = [...options];
+    if (value && !list.some(([code]) => code === value)) list.push([value, value + "（已不存在）"]);
+    const first = opts.placeholder ? [el("option", { value: "" }, opts.placeholder)] : [];
+    return [...first, ...list.map(([code, label]) => el("option", { value: code, selected: code === value }, label))];
+  }
+
+  function choiceBoxes(options, value) {
+    const chosen = new Set(value || []);
+    return options.map(([code, label]) => el("label", { className: "choice" },
+      el("input", { type: "checkbox", value: code, checked: chosen.has(code) }), label));
+  }
+
+  function input(name, type, values, opts, refs) {
+    const value = pick(values, name);
+    const byValue = opts.by && pick(values, opts.by);
     if (type === "area" || type === "lines") {
       const text = type === "lines" ? (value || []).join("\n") : value || "";
       return el("textarea", { name, rows: opts.rows || (type === "lines" ? 4 : 3) }, text);
     }
-    if (type === "select") {
-      const options = typeof opts.options === "string" ? refs[opts.options].map((t) => [t.code, t.label]) : opts.options;
-      return el("select", { name }, options.map(([code, label]) => el("option", { value: code, selected: code === value }, label)));
-    }
+    if (type === "select") return el("select", { name }, selectOptions(optionsOf(opts, refs, byValue), value, opts));
     if (type === "check") return el("input", { name, type: "checkbox", checked: Boolean(value) });
-    if (type === "places") {
-      const chosen = new Set(value || []);
-      return el("div", { className: "places", "data-name": name },
-        refs[opts.options].map((place) => el("label", { className: "place" },
-          el("input", { type: "checkbox", value: place, checked: chosen.has(place) }), place)));
+    if (type === "choices") {
+      return el("div", { className: "choices", "data-name": name, role: "group" }, choiceBoxes(optionsOf(opts, refs, byValue), value));
     }
     return el("input", { name, type: type === "number" ? "number" : type === "date" ? "date" : "text", value: value ?? "" });
   }
@@ -67,25 +117,55 @@ const Forms = (() => {
   function read(form, spec) {
     const data = {};
     for (const [name, , type] of spec) {
-      if (type === "places") {
-        data[name] = [...form.querySelectorAll(`[data-name="${name}"] input:checked`)].map((box) => box.value);
+      const hidden = form.querySelector(`.row[data-field="${CSS.escape(name)}"]`).hidden;
+      if (type === "choices") {
+        const boxes = hidden ? [] : form.querySelectorAll(`[data-name="${CSS.escape(name)}"] input:checked`);
+        put(data, name, [...boxes].map((box) => box.value));
         continue;
       }
       const field = form.elements[name];
-      if (type === "check") data[name] = field.checked;
-      else if (type === "lines") data[name] = field.value.split("\n").map((s) => s.trim()).filter(Boolean);
-      else if (type === "number") data[name] = field.value === "" ? null : Number(field.value);
-      else if (type === "date") data[name] = field.value || null;
-      else data[name] = field.value;
+      if (type === "check") put(data, name, field.checked);
+      else if (hidden) put(data, name, "");
+      else if (type === "lines") put(data, name, field.value.split("\n").map((s) => s.trim()).filter(Boolean));
+      else if (type === "number") put(data, name, field.value === "" ? null : Number(field.value));
+      else if (type === "date") put(data, name, field.value || null);
+      else put(data, name, field.value);
     }
     return data;
+  }
+
+  /* Rows that depend on another field: new options and visibility whenever that field changes. */
+  function follow(form, spec, refs) {
+    const update = (initial) => {
+      for (const [name, , type, opts = {}] of spec) {
+        const row = form.querySelector(`.row[data-field="${CSS.escape(name)}"]`);
+        if (opts.showFor) row.hidden = !opts.showFor[1].includes(form.elements[opts.showFor[0]].value);
+        if (!opts.by) continue;
+        const byValue = form.elements[opts.by].value;
+        if (type === "select") {
+          const select = form.elements[name];
+          const options = optionsOf(opts, refs, byValue);
+          const kept = initial || options.some(([code]) => code === select.value) ? select.value : "";
+          select.replaceChildren(...selectOptions(options, kept, opts));
+        } else {
+          const group = row.querySelector(".choices");
+          const kept = [...group.querySelectorAll("input:checked")].map((box) => box.value);
+          group.replaceChildren(...choiceBoxes(optionsOf(opts, refs, byValue), kept));
+        }
+      }
+    };
+    const sources = new Set(spec.flatMap(([, , , opts = {}]) => [opts.by, opts.showFor && opts.showFor[0]]).filter(Boolean));
+    for (const source of sources) form.elements[source].addEventListener("change", () => update(false));
+    update(true);
   }
 
   function showErrors(form, errors) {
     for (const box of form.querySelectorAll(".field-error")) box.textContent = "";
     for (const row of form.querySelectorAll(".row")) row.classList.remove("invalid");
     for (const [field, message] of Object.entries(errors || {})) {
-      const box = form.querySelector(`.field-error[data-for="${CSS.escape(field)}"]`) || form.querySelector(".form-error");
+      const box = form.querySelector(`.field-error[data-for="${CSS.escape(field)}"]`)
+        || form.querySelector(`.field-error[data-for^="${CSS.escape(field + ".")}"]`)  // "when": its first part
+        || form.querySelector(".form-error");
       box.textContent = box.textContent ? box.textContent + "；" + message : message;
       const row = box.closest(".row");
       if (row) row.classList.add("invalid");
@@ -94,12 +174,13 @@ const Forms = (() => {
 
   /* An edit form; save(data) returns a promise; errors from the API land next to their fields. */
   function build(kind, values, refs, { editing, save, extra }) {
-    const spec = SPECS[kind];
-    const form = el("form", { className: "card entry-form", novalidate: true },
-      spec.map(([name, label, type, opts = {}]) => el("div", { className: "row", "data-field": name },
+    const spec = specOf(kind, refs);
+    const form = el("form", { className: "card entry-form", novalidate: true });
+    form.append(
+      ...spec.map(([name, label, type, opts = {}]) => el("div", { className: "row", "data-field": name },
         el("label", { className: "caption", text: label }),
         el("div", { className: "control" },
-          input(name, type, values[name], opts, refs),
+          input(name, type, values, opts, refs),
           opts.hint ? el("small", { className: "hint", text: opts.hint }) : null,
           el("div", { className: "field-error", "data-for": name, role: "alert" })))),
       el("p", { className: "form-error field-error", "data-for": "_" }),
@@ -108,6 +189,7 @@ const Forms = (() => {
       const key = form.elements[kind === "term" ? "word" : "id"];
       key.readOnly = true;
     }
+    follow(form, spec, refs);
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       showErrors(form, {});

@@ -3,15 +3,26 @@
 
 (() => {
   const { api, el, toast, table, time, state } = Admin;
+  /* resource: [kind, label, the form's own choices (fetched fresh: they list other entries)] */
   const RESOURCES = {
     stations: ["station", "服务站点"], rules: ["rule", "政策条目"], faq: ["faq", "常见问答"],
-    documents: ["document", "文档"], terms: ["term", "词典词条"],
+    documents: ["document", "文档"], terms: ["term", "词典词条"], checkup: ["checkup", "体检规则", "/checkup-options"],
   };
-  let refs = null;
+  const labelOf = (choices, code) => (choices.find((c) => c.code === code) || { label: code }).label;
+  const conditions = (when, refs) => refs.conditions.filter((c) => (when[c.field] || []).length)
+    .map((c) => c.label + "：" + when[c.field].join("、")).join("；");
+  /* kind: extra list columns [header, text of (entry, refs)] after the name; NAMES: the name column's header. */
+  const COLUMNS = {
+    station: [["电话", (e) => e.data.phone || "（空）"]],
+    checkup: [["报告分组", (e, refs) => labelOf(refs.sections, e.data.section)], ["条件", (e, refs) => conditions(e.data.when, refs)],
+      ["依据", (e, refs) => labelOf(refs.ref_kinds, e.data.ref.kind) + " " + e.data.ref.id]],
+  };
+  const NAMES = { checkup: "理由" };
+  let places = null;
 
-  async function references() {
-    refs = refs || await api("GET", "/locations");
-    return refs;
+  async function references(optionsPath) {
+    places = places || await api("GET", "/locations");
+    return optionsPath ? { ...places, ...await api("GET", optionsPath) } : places;
   }
 
   function heading(text, ...extra) {
@@ -31,7 +42,8 @@
         el("div", { className: "stat" }, el("b", { text: board.fallback }), "未能回答"),
         el("div", { className: "stat" }, el("b", { text: thumbs ? Math.round(board.thumbs.up / thumbs * 100) + "%" : "—" }), "点赞比例"),
         el("a", { className: "stat" + (board.overdue_entries ? " warn" : ""), href: "#freshness", id: "overdue-stat" },
-          el("b", { text: board.overdue_entries }), "条目需复核")),
+          el("b", { text: board.overdue_entries }), "条目需复核"),
+        el("div", { className: "stat", id: "checkup-stat" }, el("b", { text: board.checkups.total }), "知识产权体检")),
       el("div", { className: "charts" },
         el("figure", { className: "card wide" }, el("figcaption", { text: "每日提问：绿色已回答，橙色未能回答" }), Charts.days(board.per_day)),
         el("figure", { className: "card" }, el("figcaption", { text: "已回答与未回答" }),
@@ -43,24 +55,29 @@
         el("figure", { className: "card" }, el("figcaption", { text: "热门话题（括号内为未能回答数）" }),
           Charts.bars(board.top_topics.map((t) => ({ label: `${t.topic}（${t.fallback}）`, value: t.questions })))),
         el("figure", { className: "card" }, el("figcaption", { text: "转介最多的站点" }),
-          Charts.bars(board.top_stations.map((s) => ({ label: s.name, value: s.referrals })), Charts.COLORS.fallback))));
+          Charts.bars(board.top_stations.map((s) => ({ label: s.name, value: s.referrals })), Charts.COLORS.fallback)),
+        el("figure", { className: "card", id: "checkup-industries" }, el("figcaption", { text: "知识产权体检：企业所属行业" }),
+          Charts.bars(board.checkups.by_industry.map((i) => ({ label: i.industry, value: i.checkups })), Charts.COLORS.checkup)),
+        el("figure", { className: "card", id: "checkup-needs" }, el("figcaption", { text: "知识产权体检：企业需求（打算与纠纷）" }),
+          Charts.bars(board.checkups.by_need.map((n) => ({ label: n.need, value: n.checkups })), Charts.COLORS.checkup))));
   };
 
   // ---- knowledge lists and forms -------------------------------------------------------------
   function listView(resource) {
-    const [kind, label] = RESOURCES[resource];
+    const [kind, label, optionsPath] = RESOURCES[resource];
+    const columns = COLUMNS[kind] || [];
     return async ([key]) => {
-      const places = await references();
-      if (key) return formView(resource, kind, label, key, places);
+      const refs = await references(optionsPath);
+      if (key) return formView(resource, kind, label, key, refs);
       const entries = await api("GET", "/" + resource);
       const rows = entries.map((entry) => el("tr", {},
-        el("td", {}, el("a", { href: `#${resource}/${encodeURIComponent(entry.key)}`, text: entry.key })),
+        el("td", { className: "nowrap" }, el("a", { href: `#${resource}/${encodeURIComponent(entry.key)}`, text: entry.key })),
         el("td", { text: entry.title }),
-        kind === "station" ? el("td", { text: entry.data.phone || "（空）" }) : null,
+        columns.map(([, text]) => el("td", { text: text(entry, refs) })),
         el("td", { text: "v" + entry.version }),
         el("td", { text: time(entry.updated_at) + " " + entry.updated_by }),
-        el("td", {}, el("a", { href: `#versions/${kind}/${encodeURIComponent(entry.key)}`, text: "历史" }))));
-      const headers = ["编号", "名称", ...(kind === "station" ? ["电话"] : []), "版本", "最后修改", ""];
+        el("td", { className: "nowrap" }, el("a", { href: `#versions/${kind}/${encodeURIComponent(entry.key)}`, text: "历史" }))));
+      const headers = ["编号", NAMES[kind] || "名称", ...columns.map(([header]) => header), "版本", "最后修改", ""];
       return el("div", {},
         heading(label + `（${entries.length}）`, el("a", { href: `#${resource}/new`, className: "button primary", text: "新建" })),
         kind === "document" ? uploadForm() : null,
@@ -68,7 +85,7 @@
     };
   }
 
-  function formView(resource, kind, label, key, places) {
+  function formView(resource, kind, label, key, refs) {
     const creating = key === "new";
     const load = creating ? Promise.resolve({ data: {}, version: 0 }) : api("GET", `/${resource}/${encodeURIComponent(key)}`);
     return load.then((entry) => {
@@ -80,7 +97,7 @@
           location.hash = resource;
         },
       }, "删除");
-      const form = Forms.build(kind, entry.data, places, {
+      const form = Forms.build(kind, entry.data, refs, {
         editing: !creating,
         extra: remove,
         save: async (data) => {
@@ -101,7 +118,7 @@
     });
   }
 
-  const PLURAL = { station: "stations", rule: "rules", faq: "faq", document: "documents", term: "terms" };
+  const PLURAL = Object.fromEntries(Object.entries(RESOURCES).map(([resource, [kind]]) => [kind, resource]));
 
   function staleWarning(found) {
     return el("div", { className: "card warn-box", role: "alert" },
