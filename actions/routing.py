@@ -36,6 +36,8 @@ class Directory(Protocol):
 
     def resolve_location(self, text: str) -> Street | Park | None: ...
 
+    def without_body_names(self, text: str) -> str: ...
+
 
 @dataclass(frozen=True)
 class RouteQuery:

@@ -12,6 +12,7 @@ from actions import constants as c
 from actions.parsing import is_question, parse_place
 from actions.routing import Directory
 from actions.vocabulary import Vocabulary
+from retrieval.normalize import normalize_text
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,9 @@ def read_turn(
     )
     place = directory.resolve_location(text) if directory and text else None
     entity_places = _entity_values(message, c.ENTITY_LOCATION)
+    if directory and text:  # NLU also tags 同济 in the name of 同济大学…学院
+        outside = directory.without_body_names(text)
+        entity_places = [p for p in entity_places if normalize_text(p) in outside]
     if raw.startswith("/") and entity_places and directory:  # a location button
         place = directory.resolve_location(entity_places[0])
     location = place.name if place else (entity_places[0] if entity_places else None)

@@ -85,10 +85,8 @@ class KnowledgeBase:
 
     def find_locations(self, text: str) -> list[Street | Park]:
         """All streets and parks named in text, longest matching alias first, each once."""
-        places: list[Street | Park] = [*self.locations.streets, *self.locations.parks]
-        key = normalize_text(text)
-        for body in self._bodies_named_after_places(places):
-            key = key.replace(body, " ")  # 同济大学…学院 is a body, not the enterprise's place
+        places = self._places()
+        key = self.without_body_names(text)
         found: list[tuple[int, int, Street | Park]] = []
         for order, place in enumerate(places):
             lengths = [len(a) for a in _location_names(place) if a and a in key]
@@ -96,9 +94,20 @@ class KnowledgeBase:
                 found.append((-max(lengths), order, place))
         return [place for _, _, place in sorted(found, key=lambda item: item[:2])]
 
-    def _bodies_named_after_places(self, places: list[Street | Park]) -> list[str]:
+    def _places(self) -> list[Street | Park]:
+        return [*self.locations.streets, *self.locations.parks]
+
+    def without_body_names(self, text: str) -> str:
+        """Normalised text with the names of bodies named after places blanked out: in
+        "同济大学上海国际知识产权学院" 同济 is a body, not the enterprise's place."""
+        key = normalize_text(text)
+        for body in self._bodies_named_after_places():
+            key = key.replace(body, " ")
+        return key
+
+    def _bodies_named_after_places(self) -> list[str]:
         """Station names (before any "（") that hold a place name inside a longer name."""
-        aliases = {a for place in places for a in _location_names(place) if a}
+        aliases = {a for place in self._places() for a in _location_names(place) if a}
         names = {normalize_text(s.name.split("（")[0]) for s in self.stations}
         return sorted(
             (n for n in names if n not in aliases and any(a in n for a in aliases)), key=len, reverse=True

@@ -162,6 +162,9 @@ def test_a_heading_that_names_what_is_asked_brings_its_passage_sentences() -> No
 
 
 def test_a_question_about_conditions_gets_the_line_saying_who_may_apply() -> None:
-    record = "适用对象：在杨浦区注册满一年、具有独立法人资格的科技型企业；通知还列有共同条件。标准与上限：按保费的50%补贴。"
+    record = (
+        "适用对象：在杨浦区注册满一年、具有独立法人资格的科技型企业；通知还列有共同条件。"
+        "标准与上限：按保费的50%补贴。"
+    )
     picks = select_sentences("要什么条件", [record], max_sentences=1)
     assert picks[0].text.startswith("适用对象：")

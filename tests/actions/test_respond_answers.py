@@ -231,7 +231,7 @@ async def test_a_follow_up_answered_by_the_same_sentence_gets_the_clause_it_asks
         "前瞻布局科技服务、人工智能、生命健康、绿色低碳等四大新兴领域。"
     )
     use_searcher([plan])
-    first, events = await run(make_tracker("杨浦三大千亿产业集群是哪些", c.ASK_QUESTION), domain)
+    _, events = await run(make_tracker("杨浦三大千亿产业集群是哪些", c.ASK_QUESTION), domain)
     said = slot(events, c.SLOT_LAST_ANSWER)
     assert "在线新经济" in said
     state = {c.SLOT_LAST_ANSWER: said, c.SLOT_LAST_QUESTION: "杨浦三大千亿产业集群是哪些"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,7 +13,7 @@ from actions import constants as c
 from actions import resources
 from actions.action_respond import ActionRespond
 from retrieval.errors import KnowledgeFormatError
-from retrieval.knowledge import KnowledgeBase
+from retrieval.knowledge import KnowledgeBase, load_knowledge
 from tests.actions.conftest import FakeSearcher, hit, make_tracker
 from tests.actions.test_respond_answers import slot
 
@@ -195,3 +196,16 @@ async def test_a_typo_of_a_known_term_is_corrected_before_planning(
 ) -> None:
     dispatcher, _ = await run(make_tracker("版全登记去哪，我们在四平路", c.FIND_STATION), domain)
     assert "版权工作站" in dispatcher.messages[0]["text"]
+
+
+@pytest.mark.anyio
+async def test_a_place_tagged_inside_a_body_name_does_not_route(
+    monkeypatch: pytest.MonkeyPatch, use_searcher: Callable[..., FakeSearcher], domain: dict[str, Any]
+) -> None:
+    shipped = load_knowledge(Path(__file__).resolve().parents[2] / "knowledge")  # holds 同济 and the 学院
+    monkeypatch.setattr(resources, "get_knowledge", lambda: shipped)
+    use_searcher([hit("同济大学上海国际知识产权学院成立于2016年。", kind="faq")])
+    text = "同济大学上海国际知识产权学院是何时成立的？"
+    entity = {"entity": c.ENTITY_LOCATION, "value": "同济", "start": 0, "end": 2}
+    dispatcher, _ = await run(make_tracker(text, c.ASK_QUESTION, entities=[entity]), domain)
+    assert "2016" in dispatcher.messages[0]["text"]
