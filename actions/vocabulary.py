@@ -11,6 +11,8 @@ import yaml
 
 from retrieval.normalize import normalize_text
 
+_WHICH_TIME = re.compile(r"哪(?:一|个)?(?:年|天|月|日|时候|阶段)")  # 哪一年, 哪天: when, not where
+
 VOCABULARY_FILE = Path(__file__).parent / "data" / "vocabulary.yml"
 _MASK = "\u0000"
 _CLAUSE = re.compile(r"[，,。；;！!？?\s]+")
@@ -73,8 +75,8 @@ class Vocabulary:
         return found[0] if found else None
 
     def has_place_cue(self, text: str) -> bool:
-        """True when text asks where to go or whom to turn to."""
-        key = normalize_text(text)
+        """True when text asks where to go or whom to turn to ("最晚到哪一年" asks when)."""
+        key = _WHICH_TIME.sub("", normalize_text(text))
         return any(cue in key for cue in self.place_cues)
 
     def asks_for_offer(self, text: str) -> bool:

@@ -251,3 +251,12 @@ def test_the_checkup_starts_on_its_words_or_an_ip_message(text: str) -> None:
 def test_start_checkup_alone_or_checkup_words_elsewhere_start_nothing(text: str) -> None:
     intent = c.START_CHECKUP if text == "核酸 检测点" else c.ASK_QUESTION
     assert plan(text, intent).kind != "checkup"
+
+
+def test_which_year_asks_when_not_where() -> None:
+    assert not VOCAB.has_place_cue("听说国家要把各类专利资助全部停掉，最晚到哪一年？")
+    assert VOCAB.has_place_cue("专利资助材料交到哪里")
+
+
+def test_asking_what_the_bot_can_help_with_is_the_capabilities_act() -> None:
+    assert plan("你能帮我做些什么", c.BOT_CHALLENGE).act == "utter_capabilities"
