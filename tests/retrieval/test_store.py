@@ -211,3 +211,4 @@ def test_each_build_keeps_the_knowledge_it_was_made_from(
     second = build_index(knowledge_dir, index_dir, fake_encoder)
     assert live_knowledge_dir(index_dir) == second.path / "knowledge"
     assert load_knowledge(second.path / "knowledge").faq == []
+
