@@ -14,7 +14,7 @@ from actions import constants as c
 from actions.parsing import is_question
 from actions.turn import Turn
 from actions.vocabulary import Vocabulary, strip_punctuation
-from retrieval.confidence import mentions_domain
+from retrieval.confidence import expand_english, mentions_domain
 from retrieval.normalize import normalize_text
 
 PlanKind = Literal[
@@ -223,7 +223,7 @@ def _fallback_response(turn: Turn, vocab: Vocabulary) -> str | None:
 
 def _is_ip_text(turn: Turn, vocab: Vocabulary) -> bool:
     """Words of intellectual property, not only everyday ones that also name needs (申请, 贷款, 投诉)."""
-    return bool(turn.ip_types) or mentions_domain(normalize_text(turn.text))
+    return bool(turn.ip_types) or mentions_domain(expand_english(normalize_text(turn.text)))
 
 
 def text_is_off_topic(turn: Turn, vocab: Vocabulary) -> bool:

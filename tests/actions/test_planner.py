@@ -260,3 +260,10 @@ def test_which_year_asks_when_not_where() -> None:
 
 def test_asking_what_the_bot_can_help_with_is_the_capabilities_act() -> None:
     assert plan("你能帮我做些什么", c.BOT_CHALLENGE).act == "utter_capabilities"
+
+
+def test_an_english_question_about_an_ip_body_is_ip_text() -> None:
+    closest = Evidence("What services does the Shanghai Technology Exchange provide?", "closest", "station")
+    question = "What services does the Shanghai Technology Exchange provide?"
+    assert plan(question, c.ASK_QUESTION, (closest,)).kind == "answer"
+    assert plan(question, c.OUT_OF_SCOPE, (closest,)).kind == "answer"
