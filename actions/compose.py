@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +16,7 @@ from retrieval.schema import STATION_TYPE_LABELS, Station, StationType
 END_MARKS = "。！？!?；;…"
 ANSWER_HITS = 3
 ANSWER_SCORE_SHARE = 0.5  # of the best hit's score, for a further hit to be quoted
+_LEVEL = re.compile(r"类别：[^\n]*（([^（）\n]+)）")
 RECORD_KINDS = ("station", "rule")  # entries kept as "标签：值" records
 # Record lines that are not answer text: the citation and the card carry them.
 SKIPPED_LABELS = frozenset({"来源", "演示数据", "类别", "服务范围", "依据"})
@@ -37,17 +39,19 @@ def answer_reply(
     tentative: bool = False,
     skip: str = "",
     clauses: bool = False,
+    level: str = "",
     caution: Callable[[Hit], str] | None = None,
 ) -> Reply:
     """A short answer from the best sentences of the top hits, with its citation and sources.
 
     A tentative answer (the closest passage, not a close match) says so before the text.
     Sentences contained in `skip` (the previous answer) are left out; with `clauses`, the parts of
-    sentences between commas are picked instead of whole sentences. `caution` gives a hit's line
+    sentences between commas are picked instead of whole sentences; `level` is the level of
+    government the question names. `caution` gives a hit's line
     on how sure the knowledge is ("" when none is due); one line is added, and shown with the source.
     """
     labels = texts["answer"]
-    top = answering_hits(hits)
+    top = answering_hits(hits, level)
     passages = [passage_text(h) for h in top]
     if clauses:  # quote only the clauses asked about, each as a sentence
         passages = [p.replace("，", "\n") for p in passages]
@@ -100,13 +104,23 @@ def _passage_answer(hit: Hit, picks: Sequence[Picked], labels: dict[str, str]) -
     return said
 
 
-def answering_hits(hits: Sequence[Hit]) -> list[Hit]:
+def answering_hits(hits: Sequence[Hit], level: str = "") -> list[Hit]:
     """The hits an answer may quote: the best, and the next ones scored close to it (a passage
-    far below the best shares words with the question, not its subject)."""
+    far below the best shares words with the question, not its subject). When the question names
+    a level of government ("市里有资助吗"), rules of that level scored close to the best come first."""
     if not hits:
         return []
     floor = hits[0].score * ANSWER_SCORE_SHARE
-    return [hits[0], *(h for h in hits[1:ANSWER_HITS] if h.score >= floor)]
+    close = [h for h in hits if h.score >= floor]
+    first = [h for h in close if level and level_of(h) == level]
+    ranked = first + [h for h in close if h not in first]
+    return ranked[:ANSWER_HITS]
+
+
+def level_of(hit: Hit) -> str:
+    """The level of government of a rule passage (its "类别：…（上海市）" line), else ""."""
+    found = _LEVEL.search(hit.body) if hit.kind == "rule" else None
+    return found.group(1) if found else ""
 
 
 def passage_text(hit: Hit) -> str:

@@ -109,7 +109,9 @@ def respond(dispatcher: CollectingDispatcher, turn: Turn, vocab: Vocabulary) -> 
         return [SlotSet(c.SLOT_TOPIC, None), SlotSet(c.SLOT_ROUTE_STATUS, None)]
     events = subject_slots(turn)
     if plan.kind in ("answer", "answer_route") and plan.evidence is not None:
-        events += answer(dispatcher, turn, plan.evidence, searched.results[plan.evidence.question])
+        result = searched.results[plan.evidence.question]
+        level = vocab.asked_level(f"{plan.evidence.question} {turn.text}")
+        events += answer(dispatcher, turn, plan.evidence, result, level)
     if plan.kind in ("route", "answer_route", "no_answer_route"):
         events += route_to_station(dispatcher, turn, plan, vocab, missed=plan.kind == "no_answer_route")
     return events
@@ -128,20 +130,30 @@ def subject_slots(turn: Turn) -> list[EventType]:
 
 
 def answer(
-    dispatcher: CollectingDispatcher, turn: Turn, evidence: Evidence, result: SearchResult
+    dispatcher: CollectingDispatcher,
+    turn: Turn,
+    evidence: Evidence,
+    result: SearchResult,
+    level: str = "",
 ) -> list[EventType]:
-    """The answer from the chosen question's hits; never the same words as the previous answer."""
+    """The answer from the chosen question's hits, rules of the named `level` of government first;
+    never the same words as the previous answer."""
     texts = resources.replies()
     question = evidence.question
     focus = expand_english(turn.text or question)  # sentences are picked for what was just asked
     tentative = evidence.tier != "certain"
     note = caution_note(texts["answer"], date.today(), get_settings().freshness_months)
-    reply = answer_reply(focus, result.hits, texts, tentative=tentative, caution=note)
+
+    def draft(**options: Any) -> Reply:
+        return answer_reply(
+            focus, result.hits, texts, tentative=tentative, level=level, caution=note, **options
+        )
+
+    reply = draft()
     if reply.text == turn.last_answer:  # the same sentences answer again: quote the clauses asked
-        reply = answer_reply(focus, result.hits, texts, tentative=tentative, clauses=True, caution=note)
+        reply = draft(clauses=True)
     if reply.text == turn.last_answer:
-        skip = turn.last_answer
-        reply = answer_reply(focus, result.hits, texts, tentative=tentative, skip=skip, caution=note)
+        reply = draft(skip=turn.last_answer)
     if reply.text == turn.last_answer:
         reply = Reply(texts["answer"]["nothing_more"], list(texts["answer"]["follow_up_buttons"]), {})
     send(dispatcher, reply)

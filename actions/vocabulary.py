@@ -42,6 +42,7 @@ class Vocabulary:
     how_cues: tuple[str, ...] = ()
     handover_cues: tuple[str, ...] = ()
     checkup_cues: tuple[str, ...] = ()
+    levels: dict[str, tuple[str, ...]] = field(default_factory=dict)
     act_cues: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def find_ip_types(self, text: str) -> list[str]:
@@ -94,6 +95,12 @@ class Vocabulary:
         """True when the message names the 知识产权体检 ("体检", "帮我诊断一下")."""
         key = normalize_text(text)
         return any(cue in key for cue in self.checkup_cues)
+
+    def asked_level(self, text: str) -> str:
+        """The one level of government the text names ("市里" → 上海市), "" for none or several."""
+        key = normalize_text(text)
+        named = [level for level, cues in self.levels.items() if any(cue in key for cue in cues)]
+        return named[0] if len(named) == 1 else ""
 
     def asks_how(self, text: str) -> bool:
         """True when the message asks how, how much or what is needed, not only where."""
@@ -161,6 +168,7 @@ def load_vocabulary(path: Path = VOCABULARY_FILE) -> Vocabulary:
         how_cues=_words(raw["how_cues"]),
         handover_cues=_words(raw["handover_cues"]),
         checkup_cues=_words(raw["checkup_cues"]),
+        levels=_groups(raw["levels"]),
         act_cues=_groups(raw["acts"]),
     )
 

@@ -238,3 +238,13 @@ async def test_a_follow_up_answered_by_the_same_sentence_gets_the_clause_it_asks
     second, _ = await run(make_tracker("四大新兴领域呢", c.ASK_QUESTION, slots=state), domain)
     text = second.messages[0]["text"]
     assert "人工智能" in text and "在线新经济" not in text and text != said
+
+
+def test_rules_of_the_level_of_government_asked_about_are_quoted_first() -> None:
+    district = hit("类别：专利资助（杨浦区）\n标准与上限：每件最高4500元。", kind="rule", score=1.0)
+    city = hit("类别：专利资助（上海市）\n申报方式：在一网通办在线申报。", kind="rule", score=0.7)
+    far = hit("类别：专利资助（上海市）\n无关。", kind="rule", score=0.2)
+    assert answering_hits([district, city, far]) == [district, city]
+    assert answering_hits([district, city, far], "上海市") == [city, district]
+    text = answer_reply("市里有资助吗 怎么申请", [district, city], replies(), level="上海市").text
+    assert "一网通办" in text and ("4500" not in text or text.index("一网通办") < text.index("4500"))

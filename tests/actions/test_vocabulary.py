@@ -84,3 +84,11 @@ def test_the_need_is_read_from_the_clause_that_asks(text: str, needs: list[str])
 )
 def test_a_need_said_not_to_be_wanted_is_not_one(text: str, needs: list[str]) -> None:
     assert get_vocabulary().find_focus_needs(text) == needs
+
+
+def test_the_level_of_government_a_question_names() -> None:
+    vocab = get_vocabulary()
+    assert vocab.asked_level("我们在美国拿到了发明专利授权 市里有资助吗") == "上海市"
+    assert vocab.asked_level("区里还有补贴吗") == "杨浦区"
+    assert vocab.asked_level("同一个专利市里资助过了，区里还能再拿吗") == ""  # both named
+    assert vocab.asked_level("专利资助怎么申请") == ""
