@@ -5,7 +5,8 @@ matched well and answered badly, so their answers are marked as closest matches 
 - not written in Chinese: the sources are Chinese and a cross-language match is a weaker one;
 - asking for realised figures ("2025年 商标有效注册量 实际"): the knowledge holds targets and
   past standards, which match the words but do not answer;
-- answered by a record of what was not found (category 未公开事项): it says there is no answer.
+- answered by a record of what was not found (category 未公开事项, or an FAQ answer opening with
+  未找到公开来源): it says there is no answer.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ import re
 
 from retrieval.hits import Hit, Signals
 from retrieval.schema import UNPUBLISHED_CATEGORY
+
+ANSWER_LABEL = "答："  # the answer line of an FAQ passage (retrieval/entries.py)
+NOT_FOUND_OPENING = "未找到公开来源"
 
 Tier = str  # "certain" / "closest" / "none"
 
@@ -35,6 +39,13 @@ def capped_tier(tier: Tier, normalized: str, hits: list[Hit], signals: Signals) 
         return tier
     if not signals.chinese or asks_for_actual(normalized):
         return "closest"
-    if hits and hits[0].kind == "rule" and hits[0].section == UNPUBLISHED_CATEGORY:
+    if hits and records_not_found(hits[0]):
         return "closest"
     return tier
+
+
+def records_not_found(hit: Hit) -> bool:
+    """A rule of category 未公开事项, or an FAQ whose answer opens by saying no source was found."""
+    if hit.kind == "rule":
+        return hit.section == UNPUBLISHED_CATEGORY
+    return hit.kind == "faq" and f"{ANSWER_LABEL}{NOT_FOUND_OPENING}" in hit.body

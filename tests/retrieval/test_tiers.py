@@ -11,16 +11,16 @@ from retrieval.tiers import asks_for_actual, capped_tier
 CHINESE = Signals(chinese=True, domain=True)
 
 
-def record(section: str) -> Hit:
+def record(section: str, kind: str = "rule", body: str = "b") -> Hit:
     source = Source(title="t")
     return Hit(
         chunk_id="rule:x#000",
         doc_id="x",
-        kind="rule",
+        kind=kind,  # type: ignore[arg-type]
         title="t",
         section=section,
         text="t",
-        body="b",
+        body=body,
         score=1.0,
         source=source,
     )
@@ -53,3 +53,10 @@ def test_a_record_of_what_was_not_found_is_at_most_closest() -> None:
 )
 def test_questions_about_realised_figures_are_recognised(text: str, actual: bool) -> None:
     assert asks_for_actual(text) is actual
+
+
+def test_an_faq_answering_that_no_source_was_found_is_at_most_closest() -> None:
+    said = record("常见问题", "faq", "相近问法：商标资助\n答：未找到公开来源。请拨打12345。")
+    answered = record("常见问题", "faq", "相近问法：商标资助\n答：可以，按50%补贴。")
+    assert capped_tier("certain", "马德里注册要多久", [said], CHINESE) == "closest"
+    assert capped_tier("certain", "商标有补贴吗", [answered], CHINESE) == "certain"
