@@ -107,14 +107,14 @@ def _passage_answer(hit: Hit, picks: Sequence[Picked], labels: dict[str, str]) -
 def answering_hits(hits: Sequence[Hit], level: str = "") -> list[Hit]:
     """The hits an answer may quote: the best, and the next ones scored close to it (a passage
     far below the best shares words with the question, not its subject). When the question names
-    a level of government ("市里有资助吗"), rules of that level scored close to the best come first."""
+    a level of government ("市里有资助吗"), rules of other levels go after everything else."""
     if not hits:
         return []
     floor = hits[0].score * ANSWER_SCORE_SHARE
     close = [h for h in hits if h.score >= floor]
-    first = [h for h in close if level and level_of(h) == level]
-    ranked = first + [h for h in close if h not in first]
-    return ranked[:ANSWER_HITS]
+    if level:  # rules of another level go last; the order is kept otherwise
+        close.sort(key=lambda h: level_of(h) not in ("", level))
+    return close[:ANSWER_HITS]
 
 
 def level_of(hit: Hit) -> str:

@@ -246,5 +246,7 @@ def test_rules_of_the_level_of_government_asked_about_are_quoted_first() -> None
     far = hit("类别：专利资助（上海市）\n无关。", kind="rule", score=0.2)
     assert answering_hits([district, city, far]) == [district, city]
     assert answering_hits([district, city, far], "上海市") == [city, district]
+    faq = hit("同一专利市级和区级不得重复资助。", kind="faq", score=0.9)
+    assert answering_hits([faq, city, district], "杨浦区") == [faq, district, city]
     text = answer_reply("市里有资助吗 怎么申请", [district, city], replies(), level="上海市").text
     assert "一网通办" in text and ("4500" not in text or text.index("一网通办") < text.index("4500"))
