@@ -11,12 +11,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from retrieval.audit import AuditRow, summarize
 from retrieval.freshness import Reason
 from service.admin.deps import StaffDep, StateDep, client_ip
+from service.admin.editing import entry_body
 from service.admin.entities import KIND_LABELS, validate
 from service.admin.freshness import REVIEWABLE, freshness_rows
 from service.admin.review import CHINA
 from service.admin.state import AdminState
 from service.admin.store import describe
-from service.routers.admin_knowledge import entry_body
 
 router = APIRouter(prefix="/admin/api/freshness", tags=["admin"])
 

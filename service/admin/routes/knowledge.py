@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Request, Response
 
 from retrieval.schema import STATION_TYPE_LABELS
-from service.admin.checkup import check_references, form_options
+from service.admin.checkup import form_options
 from service.admin.consistency import stale_mentions
 from service.admin.deps import StaffDep, StateDep, client_ip
-from service.admin.entities import EntityValidationError, Validated, flat, title_of, validate
+from service.admin.editing import checked, entry_body, save_new
+from service.admin.entities import EntityValidationError
 from service.admin.freshness import keep_review
-from service.admin.state import AdminState
-from service.admin.store import Entry, KnowledgeStore, describe
+from service.admin.store import describe
 
 RESOURCES = {
     "documents": "document",
@@ -24,35 +23,6 @@ RESOURCES = {
     "terms": "term",
     "checkup": "checkup",
 }
-# Checks of one entry against the rest of the draft, by kind; a kind without one needs none.
-DRAFT_CHECKS: dict[str, Callable[[KnowledgeStore, dict[str, Any]], None]] = {"checkup": check_references}
-
-
-def entry_body(entry: Entry) -> dict[str, Any]:
-    return {
-        "key": entry.key,
-        "version": entry.version,
-        "title": title_of(entry.kind, entry.data),
-        "updated_at": entry.updated_at.isoformat(),
-        "updated_by": entry.updated_by,
-        "data": flat(entry.kind, entry.data),
-    }
-
-
-def checked(state: AdminState, kind: str, raw: Any) -> Validated:
-    """Raw input validated on its own, then against the draft."""
-    valid = validate(kind, raw, state.store.locations())
-    if kind in DRAFT_CHECKS:
-        DRAFT_CHECKS[kind](state.store, valid.data)
-    return valid
-
-
-def save_new(state: AdminState, kind: str, raw: Any, user: str, ip: str) -> Entry:
-    """Validate and create one entry, with its audit record."""
-    valid = checked(state, kind, raw)
-    entry = state.store.create(kind, valid.key, valid.data, user)
-    state.store.audit(user, "create", describe(kind, valid.key, valid.data), f"版本{entry.version}", ip)
-    return entry
 
 
 def _if_match(value: str | None) -> int | None:
