@@ -1,4 +1,4 @@
-"""/admin/api/{documents,rules,stations,faq,terms,checkup}: list, read, create, update, delete drafts."""
+"""/admin/api/<resource> of every edited kind (list, read, create, update, delete drafts); /kinds."""
 
 from __future__ import annotations
 
@@ -13,25 +13,18 @@ from service.admin.deps import StaffDep, StateDep, client_ip
 from service.admin.editing import checked, entry_body, save_new
 from service.admin.entities import EntityValidationError
 from service.admin.freshness import keep_review
+from service.admin.kinds import KIND_LIST, Kind, edited_kinds
 from service.admin.store import describe
-
-RESOURCES = {
-    "documents": "document",
-    "rules": "rule",
-    "stations": "station",
-    "faq": "faq",
-    "terms": "term",
-    "checkup": "checkup",
-}
 
 
 def _if_match(value: str | None) -> int | None:
     return int(value.strip('"')) if value and value.strip('"').isdigit() else None
 
 
-def make_router(resource: str, kind: str) -> APIRouter:
-    """The five routes of one resource; editors and admins may write, with the CSRF header."""
-    router = APIRouter(prefix=f"/admin/api/{resource}", tags=["admin"])
+def make_router(spec: Kind) -> APIRouter:
+    """The five routes of one kind; editors and admins may write, with the CSRF header."""
+    router = APIRouter(prefix=f"/admin/api/{spec.resource}", tags=["admin"])
+    kind, key_field = spec.code, spec.key_field
 
     @router.get("")
     def list_entries(_: StaffDep, state: StateDep) -> list[dict[str, Any]]:
@@ -60,7 +53,6 @@ def make_router(resource: str, kind: str) -> APIRouter:
     ) -> dict[str, Any]:
         """The answer lists other entries that still state a replaced phone number or address."""
         before = state.store.get(kind, key)
-        key_field = "word" if kind == "term" else "id"
         raw = keep_review(kind, {**raw, key_field: raw.get(key_field, key)}, before.data)
         valid = checked(state, kind, raw)
         if valid.key != key:
@@ -91,9 +83,15 @@ def make_router(resource: str, kind: str) -> APIRouter:
     return router
 
 
-routers = [make_router(resource, kind) for resource, kind in RESOURCES.items()]
+routers = [make_router(spec) for spec in edited_kinds()]
 
 reference = APIRouter(prefix="/admin/api", tags=["admin"])
+
+
+@reference.get("/kinds")
+def kinds(_: StaffDep) -> list[dict[str, Any]]:
+    """The table of knowledge kinds, for the page's lists, forms and labels."""
+    return [kind.as_dict() for kind in KIND_LIST]
 
 
 @reference.get("/locations")
