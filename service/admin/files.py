@@ -27,7 +27,7 @@ def _stored(item: Any) -> dict[str, Any]:
 def seed_entries(base: KnowledgeBase) -> Iterator[tuple[str, str, dict[str, Any]]]:
     """(kind, key, stored JSON) of every entry of a loaded knowledge base, in file order."""
     for kind in KIND_LIST:
-        loaded = getattr(base, kind.collection)
+        loaded = getattr(base, kind.files.collection)
         for item in loaded if isinstance(loaded, list) else [loaded]:
             data = _stored(item)
             yield kind.code, kind.key_of(flat(kind.code, data)), data
@@ -65,7 +65,7 @@ def _write_folder(folder: Path, kind: Kind, entries: list[Entry]) -> list[Path]:
 
 
 def _write_list(file: Path, kind: Kind, entries: list[Entry]) -> list[Path]:
-    data = {kind.collection: [_without_empty_review(e.data) for e in entries]}
+    data = {kind.files.collection: [_without_empty_review(e.data) for e in entries]}
     file.write_text(HEADER + _yaml(data), encoding="utf-8")
     return [file]
 
@@ -95,5 +95,5 @@ def export(store: KnowledgeStore, target: Path) -> list[Path]:
     target.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for kind in KIND_LIST:
-        written += WRITERS[kind.layout](target / kind.file, kind, store.entries(kind.code))
+        written += WRITERS[kind.files.layout](target / kind.files.file, kind, store.entries(kind.code))
     return written

@@ -67,15 +67,22 @@ PROVENANCE_LABELS = {
 
 
 @dataclass(frozen=True)
+class Files:
+    """Where a kind's entries are in knowledge/."""
+
+    collection: str  # the attribute of KnowledgeBase, also the top-level YAML key of a list file
+    file: str  # the file (or folder)
+    layout: Layout
+
+
+@dataclass(frozen=True)
 class Kind:
     """One kind of knowledge entry and everything the admin needs to know about it."""
 
     code: str  # the stored kind, e.g. "station"
     label: str  # its Chinese name
     model: type[BaseModel]  # the schema an entry must pass
-    collection: str  # its attribute of KnowledgeBase, also the top-level YAML key of a list file
-    file: str  # its file (or folder) in knowledge/
-    layout: Layout
+    files: Files  # where its entries are in knowledge/
     fields: Mapping[str, str]  # field → Chinese label; nested fields by dotted path ("ref.id")
     key_field: str = "id"  # "": a single entry whose key is the code (locations)
     title_field: str = ""  # the field that names an entry in lists, diffs and the audit log
@@ -89,7 +96,7 @@ class Kind:
     @property
     def meta_body(self) -> bool:
         """Stored as {meta, body} (a document), flat (meta fields beside body) in the API."""
-        return self.layout == "folder"
+        return self.files.layout == "folder"
 
     def key_of(self, flat: Mapping[str, Any]) -> str:
         """The key of an entry given in its API (flat) shape."""
@@ -110,154 +117,95 @@ class Kind:
         }
 
 
+# Field → Chinese label, by kind; nested fields by dotted path ("ref.id").
+LABELS: dict[str, dict[str, str]] = {
+    "document": {
+        "id": "编号",
+        "title": "标题",
+        **PROVENANCE_LABELS,
+        "issuer": "发文机关",
+        "number": "文号",
+        "date": "发文日期",
+        "body": "正文",
+    },
+    "rule": {
+        "id": "编号",
+        "title": "标题",
+        **PROVENANCE_LABELS,
+        "category": "类别",
+        "level": "层级",
+        "eligible": "申请对象",
+        "funded": "资助内容",
+        "rate_and_cap": "标准与上限",
+        "period": "期限",
+        "legal_basis": "政策依据",
+        "how_to_apply": "申报方式",
+        "notes": "备注",
+    },
+    "station": {
+        "id": "编号",
+        "title": "标题",
+        **PROVENANCE_LABELS,
+        "name": "名称",
+        "type": "类型",
+        "services": "服务内容",
+        "address": "地址",
+        "phone": "电话",
+        "hours": "办公时间",
+        "streets": "服务街道",
+        "parks": "服务园区",
+        "whole_district": "服务全区",
+        "verified": "已核实",
+        "demo": "演示数据",
+    },
+    "faq": {
+        "id": "编号",
+        "title": "标题",
+        **PROVENANCE_LABELS,
+        "question": "问题",
+        "alternatives": "相似问法",
+        "answer": "答案",
+    },
+    "checkup": {
+        "id": "编号",
+        "section": "报告分组",
+        "when": "条件",
+        "when.industry": "行业",
+        "when.location": "街道或园区",
+        "when.size": "单位类型",
+        "when.ip": "已有知识产权",
+        "when.plans": "近期打算",
+        "when.dispute": "纠纷情况",
+        "ref": "依据",
+        "ref.kind": "依据类别",
+        "ref.id": "依据条目",
+        "ref.fields": "摘录字段",
+        "ref.quote": "条款原文",
+        "reason": "理由",
+    },
+    "term": {"word": "词语", "freq": "词频", "tag": "词性"},
+    "locations": {"streets": "街道", "parks": "园区"},
+}
+
+# code, label, model, (KnowledgeBase attribute, file, layout), labels, then what differs from the defaults
 KIND_LIST = (
-    Kind(
-        code="document",
-        label="文档",
-        model=Document,
-        collection="documents",
-        file=DOCUMENTS_DIR,
-        layout="folder",
-        fields={
-            "id": "编号",
-            "title": "标题",
-            **PROVENANCE_LABELS,
-            "issuer": "发文机关",
-            "number": "文号",
-            "date": "发文日期",
-            "body": "正文",
-        },
-        title_field="title",
-        resource="documents",
-        searched=True,
-    ),
-    Kind(
-        code="rule",
-        label="政策条目",
-        model=Rule,
-        collection="rules",
-        file=RULES_FILE,
-        layout="list",
-        fields={
-            "id": "编号",
-            "title": "标题",
-            **PROVENANCE_LABELS,
-            "category": "类别",
-            "level": "层级",
-            "eligible": "申请对象",
-            "funded": "资助内容",
-            "rate_and_cap": "标准与上限",
-            "period": "期限",
-            "legal_basis": "政策依据",
-            "how_to_apply": "申报方式",
-            "notes": "备注",
-        },
-        title_field="title",
-        resource="rules",
-        searched=True,
-        reviewable=True,
-    ),
-    Kind(
-        code="station",
-        label="服务站点",
-        model=Station,
-        collection="stations",
-        file=STATIONS_FILE,
-        layout="list",
-        fields={
-            "id": "编号",
-            "title": "标题",
-            **PROVENANCE_LABELS,
-            "name": "名称",
-            "type": "类型",
-            "services": "服务内容",
-            "address": "地址",
-            "phone": "电话",
-            "hours": "办公时间",
-            "streets": "服务街道",
-            "parks": "服务园区",
-            "whole_district": "服务全区",
-            "verified": "已核实",
-            "demo": "演示数据",
-        },
-        title_field="name",
-        resource="stations",
-        searched=True,
-        reviewable=True,
-        places=True,
-        choices={"type": ("类型", tuple(STATION_TYPE_LABELS.values()))},
-    ),
-    Kind(
-        code="faq",
-        label="常见问答",
-        model=Faq,
-        collection="faq",
-        file=FAQ_FILE,
-        layout="list",
-        fields={
-            "id": "编号",
-            "title": "标题",
-            **PROVENANCE_LABELS,
-            "question": "问题",
-            "alternatives": "相似问法",
-            "answer": "答案",
-        },
-        title_field="question",
-        resource="faq",
-        searched=True,
-        reviewable=True,
-    ),
-    Kind(
-        code="checkup",
-        label="体检规则",
-        model=CheckupEntry,
-        collection="checkup",
-        file=CHECKUP_FILE,
-        layout="list",
-        fields={
-            "id": "编号",
-            "section": "报告分组",
-            "when": "条件",
-            "when.industry": "行业",
-            "when.location": "街道或园区",
-            "when.size": "单位类型",
-            "when.ip": "已有知识产权",
-            "when.plans": "近期打算",
-            "when.dispute": "纠纷情况",
-            "ref": "依据",
-            "ref.kind": "依据类别",
-            "ref.id": "依据条目",
-            "ref.fields": "摘录字段",
-            "ref.quote": "条款原文",
-            "reason": "理由",
-        },
-        title_field="reason",
-        resource="checkup",
-        choices={"section": ("分组", tuple(SECTION_LABELS.values()))},
-    ),
-    Kind(
-        code="term",
-        label="词典词条",
-        model=TermEntry,
-        collection="userdict",
-        file=USERDICT_FILE,
-        layout="userdict",
-        fields={"word": "词语", "freq": "词频", "tag": "词性"},
-        key_field="word",
-        title_field="word",
-        resource="terms",
-    ),
-    Kind(
-        code="locations",
-        label="街道与园区",
-        model=Locations,
-        collection="locations",
-        file=LOCATIONS_FILE,
-        layout="object",
-        fields={"streets": "街道", "parks": "园区"},
-        key_field="",
-    ),
-)
+    Kind("document", "文档", Document, Files("documents", DOCUMENTS_DIR, "folder"), LABELS["document"],
+         title_field="title", resource="documents", searched=True),
+    Kind("rule", "政策条目", Rule, Files("rules", RULES_FILE, "list"), LABELS["rule"],
+         title_field="title", resource="rules", searched=True, reviewable=True),
+    Kind("station", "服务站点", Station, Files("stations", STATIONS_FILE, "list"), LABELS["station"],
+         title_field="name", resource="stations", searched=True, reviewable=True, places=True,
+         choices={"type": ("类型", tuple(STATION_TYPE_LABELS.values()))}),
+    Kind("faq", "常见问答", Faq, Files("faq", FAQ_FILE, "list"), LABELS["faq"],
+         title_field="question", resource="faq", searched=True, reviewable=True),
+    Kind("checkup", "体检规则", CheckupEntry, Files("checkup", CHECKUP_FILE, "list"), LABELS["checkup"],
+         title_field="reason", resource="checkup",
+         choices={"section": ("分组", tuple(SECTION_LABELS.values()))}),
+    Kind("term", "词典词条", TermEntry, Files("userdict", USERDICT_FILE, "userdict"), LABELS["term"],
+         key_field="word", title_field="word", resource="terms"),
+    Kind("locations", "街道与园区", Locations, Files("locations", LOCATIONS_FILE, "object"),
+         LABELS["locations"], key_field=""),
+)  # fmt: skip
 KINDS: dict[str, Kind] = {kind.code: kind for kind in KIND_LIST}
 
 
