@@ -10,7 +10,7 @@ from __future__ import annotations
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.routers.admin_page import CSP as ADMIN_CSP
+from service.admin.routes.page import CSP as ADMIN_CSP
 from service.routers.web import PAGE_CSP
 
 # Swagger UI and ReDoc (development only) load their scripts from a CDN and start with an inline script.

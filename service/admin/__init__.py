@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from retrieval.dense import Encoder
 from service.admin.errors import install_handlers
+from service.admin.routes import ROUTERS
 from service.admin.settings import AdminSettings, get_admin_settings
 from service.admin.state import AdminState
 from service.settings import Settings
@@ -33,19 +34,6 @@ def install(
     encoder and hasher exist for tests (a fake embedding model, cheaper argon2 parameters); calling
     install again on an app that has it (e.g. from create_app) only swaps in the new state.
     """
-    from service.routers import (
-        admin_auth,
-        admin_documents,
-        admin_freshness,
-        admin_knowledge,
-        admin_page,
-        admin_publish,
-        admin_review,
-        admin_search,
-        admin_users,
-        admin_versions,
-    )
-
     admin_settings = admin_settings or get_admin_settings()
     admin_settings.check(settings)
     state = AdminState.build(settings, admin_settings, encoder, hasher)
@@ -63,16 +51,6 @@ def install(
 
     install_handlers(app)
     app.include_router(APIRouter(lifespan=lifespan))
-    app.include_router(admin_auth.router)
-    app.include_router(admin_documents.router)  # before the generic documents routes
-    for router in admin_knowledge.routers:
+    for router in ROUTERS:
         app.include_router(router)
-    app.include_router(admin_knowledge.reference)
-    app.include_router(admin_versions.router)
-    app.include_router(admin_publish.router)
-    app.include_router(admin_search.router)
-    app.include_router(admin_review.router)
-    app.include_router(admin_freshness.router)
-    app.include_router(admin_users.router)
-    app.include_router(admin_page.router)
     return state

@@ -19,7 +19,8 @@ from retrieval.schema import (
     Rule,
     Station,
 )
-from service.admin.entities import LABELS, SECTION_LABELS, EntityValidationError, title_of
+from service.admin.entities import EntityValidationError, title_of
+from service.admin.kinds import KINDS, SECTION_LABELS
 from service.admin.store import KnowledgeStore
 
 # What a report line can rest on, as staff call it; the order of the form's list.
@@ -39,13 +40,13 @@ def _places(locations: Locations | None) -> list[str]:
 
 
 def _quotable(kind: str, fields: frozenset[str]) -> list[dict[str, str]]:
-    labels = LABELS[kind]
+    labels = KINDS[kind].fields
     return _choices((f, labels.get(f, f)) for f in labels if f in fields and f not in NOT_QUOTED)
 
 
 def form_options(store: KnowledgeStore) -> dict[str, Any]:
     """Everything the rule form offers: groups, conditions with their answers, referable entries."""
-    labels = LABELS["checkup"]
+    labels = KINDS["checkup"].fields
     places = _places(store.locations())
     return {
         "sections": _choices((s.value, label) for s, label in SECTION_LABELS.items()),
@@ -84,7 +85,7 @@ def check_references(store: KnowledgeStore, data: dict[str, Any]) -> None:
 
     Publishing checks again: an entry a rule cites may be deleted after the rule was saved.
     """
-    labels = LABELS["checkup"]
+    labels = KINDS["checkup"].fields
     errors: dict[str, str] = {}
     for field, message in entry_problems(CheckupEntry.model_validate(data), draft_base(store)):
         label = labels.get(field, field)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from service.admin.entities import KIND_LABELS, title_of
+from service.admin.entities import title_of
+from service.admin.kinds import searched_kinds
 from service.admin.store import KnowledgeStore
 
 CHECKED_FIELDS = ("phone", "address")
-SEARCHED_KINDS = ("faq", "rule", "station", "document")
 MIN_LENGTH = 5  # shorter fragments match too much by chance
 
 
@@ -29,25 +29,23 @@ def stale_mentions(
     store: KnowledgeStore, kind: str, key: str, before: dict[str, Any], after: dict[str, Any]
 ) -> list[dict[str, str]]:
     """Entries (other than this one) whose text still contains a replaced phone number or address."""
-    if kind != "station":
-        return []
     values = replaced_values(before, after)
     if not values:
         return []
     found = []
-    for other_kind in SEARCHED_KINDS:
-        for entry in store.entries(other_kind):
-            if (other_kind, entry.key) == (kind, key):
+    for other in searched_kinds():
+        for entry in store.entries(other.code):
+            if (other.code, entry.key) == (kind, key):
                 continue
             text = json.dumps(entry.data, ensure_ascii=False)
             for value in sorted(values):
                 if value in text:
                     found.append(
                         {
-                            "kind": other_kind,
-                            "kind_label": KIND_LABELS[other_kind],
+                            "kind": other.code,
+                            "kind_label": other.label,
                             "key": entry.key,
-                            "title": title_of(other_kind, entry.data),
+                            "title": title_of(other.code, entry.data),
                             "value": value,
                         }
                     )

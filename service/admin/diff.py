@@ -7,7 +7,8 @@ from typing import Any
 
 import yaml
 
-from service.admin.entities import LABELS, flat
+from service.admin.entities import flat
+from service.admin.kinds import KINDS
 
 
 def as_text(kind: str, data: dict[str, Any] | None) -> str:
@@ -15,7 +16,7 @@ def as_text(kind: str, data: dict[str, Any] | None) -> str:
     if data is None:
         return ""
     fields = flat(kind, data)
-    body = fields.pop("body", None) if kind == "document" else None
+    body = fields.pop("body", None) if KINDS[kind].meta_body else None
     text = yaml.safe_dump(fields, allow_unicode=True, sort_keys=False, width=100)
     return text + (f"body: |\n{body}\n" if body is not None else "")
 
@@ -47,7 +48,7 @@ def field_changes(
     """One row per changed field: label, old and new value as text."""
     old = _fields(kind, before)
     new = _fields(kind, after)
-    labels = LABELS[kind]
+    labels = KINDS[kind].fields
     rows = []
     for field in [*new, *(k for k in old if k not in new)]:
         if old.get(field) != new.get(field):

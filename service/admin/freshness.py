@@ -3,33 +3,32 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Any, cast
 
 from pydantic import ValidationError
 
 from retrieval.audit import AuditRow, EntryRecord, audit, record_of, summarize
 from retrieval.provenance import REVIEW_FIELDS
 from retrieval.schema import Document, Faq, Rule, Station, Status
+from service.admin.kinds import KINDS, searched_kinds
 from service.admin.store import KnowledgeStore
 
-MODELS: dict[str, type[Rule | Faq | Station | Document]] = {
-    "document": Document,
-    "rule": Rule,
-    "faq": Faq,
-    "station": Station,
-}
-REVIEWABLE = ("rule", "faq", "station")  # entries that carry reviewed_by / reviewed_on / reviewed_against
+
+def reviewable(kind: str) -> bool:
+    """Entries of this kind carry reviewed_by / reviewed_on / reviewed_against."""
+    return kind in KINDS and KINDS[kind].reviewable
 
 
 def draft_records(store: KnowledgeStore) -> list[EntryRecord]:
     """The audit view of every draft entry; an entry the schema refuses is listed as unknown and undated."""
     records = []
-    for kind, model in MODELS.items():
-        for entry in store.entries(kind):
+    for kind in searched_kinds():
+        for entry in store.entries(kind.code):
             try:
-                records.append(record_of(kind, model.model_validate(entry.data)))
+                model = cast(Document | Rule | Faq | Station, kind.model.model_validate(entry.data))
+                records.append(record_of(kind.code, model))
             except ValidationError:  # cannot be published either; still listed, never hidden
-                records.append(EntryRecord(kind, entry.key, entry.key, Status.unknown, "", ""))
+                records.append(EntryRecord(kind.code, entry.key, entry.key, Status.unknown, "", ""))
     return records
 
 
@@ -43,7 +42,7 @@ def overdue_count(store: KnowledgeStore, today: datetime.date, max_age_months: i
 
 def keep_review(kind: str, raw: dict[str, Any], before: dict[str, Any] | None) -> dict[str, Any]:
     """An ordinary edit (whose form does not send them) keeps the entry's last review record."""
-    if kind not in REVIEWABLE or not before:
+    if not reviewable(kind) or not before:
         return raw
     kept = {name: before[name] for name in REVIEW_FIELDS if name in before and name not in raw}
     return {**raw, **kept}

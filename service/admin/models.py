@@ -18,8 +18,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-KINDS = ("document", "rule", "station", "faq", "term", "locations")
-
 
 def utcnow() -> datetime:
     return datetime.now(UTC)

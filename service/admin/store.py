@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from retrieval.schema import Locations
 from service.admin.db import session_factory
 from service.admin.diff import summary
-from service.admin.entities import KIND_LABELS, EntityValidationError, title_of
+from service.admin.entities import EntityValidationError, title_of
+from service.admin.kinds import KINDS, label_of
 from service.admin.models import AuditRow, EntityRow, VersionRow, utcnow
 
 
@@ -92,7 +93,8 @@ class KnowledgeStore:
         with self.sessions.begin() as session:
             row = self._row(session, kind, key)
             if row is not None and row.data is not None:
-                raise EntityValidationError({_key_field(kind): f"{_key_label(kind)}“{key}”已存在"})
+                field = KINDS[kind].key_field
+                raise EntityValidationError({field: f"{KINDS[kind].fields[field]}“{key}”已存在"})
             if row is None:
                 position = session.scalar(
                     select(func.coalesce(func.max(EntityRow.position), -1)).where(EntityRow.kind == kind)
@@ -245,15 +247,7 @@ class KnowledgeStore:
             return list(session.scalars(query))
 
 
-def _key_field(kind: str) -> str:
-    return "word" if kind == "term" else "id"
-
-
-def _key_label(kind: str) -> str:
-    return "词语" if kind == "term" else "编号"
-
-
 def describe(kind: str, key: str, data: dict[str, Any] | None) -> str:
     """Audit target text, e.g. 服务站点 ntttc-east（国家技术转移东部中心）."""
     title = title_of(kind, data)
-    return f"{KIND_LABELS.get(kind, kind)} {key}" + (f"（{title}）" if title and title != key else "")
+    return f"{label_of(kind)} {key}" + (f"（{title}）" if title and title != key else "")

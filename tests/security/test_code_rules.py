@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -51,3 +52,56 @@ def test_the_rules_catch_what_they_describe() -> None:
     )
     assert RULES["yaml.load without a safe loader"].search("yaml.load(stream)")
     assert not RULES["yaml.load without a safe loader"].search("yaml.load(text, Loader=_DataLoader)")
+
+
+def imported_modules(path: Path, root: Path = ROOT) -> set[str]:
+    """Every module a file imports, by its dotted name (relative imports resolved against the file)."""
+    package = ".".join(path.relative_to(root).with_suffix("").parts[:-1])
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = (
+                ".".join(package.split(".")[: len(package.split(".")) - node.level + 1]) if node.level else ""
+            )
+            module = ".".join(part for part in (base, node.module or "") if part)
+            found.add(module)
+            found |= {f"{module}.{alias.name}" for alias in node.names}
+    return found
+
+
+def test_the_admin_imports_nothing_from_the_gateway_routers() -> None:
+    admin = sorted((ROOT / "service" / "admin").rglob("*.py"))
+    found = [
+        f"{path.relative_to(ROOT)}: {module}"
+        for path in admin
+        for module in sorted(imported_modules(path))
+        if module == "service.routers" or module.startswith("service.routers.")
+    ]
+    assert admin and not found, "\n".join(found)
+
+
+def test_no_admin_route_module_imports_another() -> None:
+    routes = ROOT / "service" / "admin" / "routes"
+    modules = {f"service.admin.routes.{path.stem}" for path in routes.glob("*.py") if path.stem != "__init__"}
+    found = [
+        f"{path.relative_to(ROOT)}: {module}"
+        for path in sorted(routes.glob("*.py"))
+        if path.stem != "__init__"
+        for module in sorted(imported_modules(path) & modules)
+    ]
+    assert len(modules) >= 9 and not found, "\n".join(found)
+
+
+def test_the_import_reader_sees_absolute_and_relative_imports(tmp_path: Path) -> None:
+    file = tmp_path / "service" / "admin" / "routes" / "example.py"
+    file.parent.mkdir(parents=True)
+    file.write_text(
+        "import service.routers.web\nfrom service.routers import chat\nfrom . import users\n"
+        "from ..editing import save_new\n",
+        encoding="utf-8",
+    )
+    found = imported_modules(file, tmp_path)
+    assert {"service.routers.web", "service.routers.chat", "service.admin.routes.users"} <= found
+    assert "service.admin.editing.save_new" in found

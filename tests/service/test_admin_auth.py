@@ -309,7 +309,7 @@ def test_the_cli_resets_a_password(
 
 
 def test_the_admin_page_offers_referrals_only_to_admins_and_a_password_reset() -> None:
-    from service.routers.admin_page import ASSETS
+    from service.admin.routes.page import ASSETS
 
     page = (ASSETS / "index.html").read_text(encoding="utf-8")
     assert '<a href="#referrals" data-admin>' in page  # core.js hides data-admin links from editors

@@ -6,7 +6,7 @@ import re
 
 from fastapi.testclient import TestClient
 
-from service.routers.admin_page import ASSETS
+from service.admin.routes.page import ASSETS
 
 pytest_plugins = ["tests.service.test_admin_helpers"]
 

@@ -2,7 +2,8 @@
 "use strict";
 
 const Admin = (() => {
-  const state = { user: null, views: {}, routeTurn: 0 };
+  /* kinds: the table of knowledge kinds (GET /kinds), loaded once after login; ready: what runs then. */
+  const state = { user: null, views: {}, routeTurn: 0, kinds: null, ready: [] };
 
   class ApiError extends Error {
     constructor(status, body) {
@@ -82,7 +83,20 @@ const Admin = (() => {
     document.getElementById("login-view").hidden = false;
   }
 
-  function showApp() {
+  const kindOf = (code) => state.kinds.find((kind) => kind.code === code);
+
+  /* The kinds table once: a menu link per edited kind after 仪表盘, then the views registered on it. */
+  async function loadKinds() {
+    if (state.kinds) return;
+    state.kinds = await api("GET", "/kinds");
+    const links = state.kinds.filter((kind) => kind.resource)
+      .map((kind) => el("a", { href: "#" + kind.resource, text: kind.label }));
+    document.querySelector('#nav a[href="#dashboard"]').after(...links);
+    for (const ready of state.ready) ready(state.kinds);
+  }
+
+  async function showApp() {
+    await loadKinds();
     document.getElementById("login-view").hidden = true;
     document.getElementById("app").hidden = false;
     document.getElementById("who").hidden = false;
@@ -118,7 +132,7 @@ const Admin = (() => {
       try {
         state.user = await api("POST", "/login", { username: form.username.value, password: form.password.value });
         form.password.value = "";
-        showApp();
+        await showApp();
       } catch (error) {
         box.textContent = error.message;
       }
@@ -129,11 +143,12 @@ const Admin = (() => {
     window.addEventListener("hashchange", route);
     try {
       state.user = await api("GET", "/session");
-      showApp();
     } catch (error) {
       showLogin();
+      return;
     }
+    await showApp();
   }
 
-  return { state, api, el, toast, table, time, route, start, ApiError };
+  return { state, api, el, toast, table, time, route, start, kindOf, ApiError };
 })();

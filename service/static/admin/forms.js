@@ -9,58 +9,59 @@ const Forms = (() => {
   const REASON_HINT = "一句中文，只转述所引条目里写明的内容；条目没有写的不要说";
   const WHEN_HINT = "同一项内选中任一个即满足，不同项须同时满足；不选表示不限；至少选一项。跳过的问题不满足任何条件";
 
-  /* type: text | area | lines (one item per line) | select | check | choices (check boxes) | number | date.
+  /* [field, type, opts]; the field's label comes from the kinds table (GET /kinds), opts.label overrides it.
+     type: text | area | lines (one item per line) | select | check | choices (check boxes) | number | date.
      A dotted name (ref.id) is a nested field. opts.options: a list of [code, label], or the name of a
      reference list (strings or {code, label}); opts.by: that list is keyed by another field's value;
      opts.showFor: [field, values] shows the row only while that field holds one of the values. */
   const SPECS = {
     station: [
-      ["id", "编号", "text", { hint: "小写字母、数字、-、_；保存后不可修改" }],
-      ["name", "名称", "text"],
-      ["type", "类型", "select", { options: "station_types" }],
-      ["services", "服务内容", "lines", { hint: "每行一项" }],
-      ["address", "地址", "text"],
-      ["phone", "电话", "text", { hint: "如 021-35363288、12330；多个用 / 分隔；未知请留空" }],
-      ["hours", "办公时间", "text"],
-      ["streets", "服务街道", "choices", { options: "streets" }],
-      ["parks", "服务园区", "choices", { options: "parks" }],
-      ["whole_district", "服务全区", "check"],
-      ["source", "来源", "area"],
-      ["source_date", "来源日期", "text", { hint: DATE_HINT }],
-      ["status", "状态", "select", { options: STATUS }],
-      ["verified", "已核实", "check", { hint: "仅限具名且注明日期的来源；演示数据不能勾选" }],
-      ["demo", "演示数据", "check"],
+      ["id", "text", { hint: "小写字母、数字、-、_；保存后不可修改" }],
+      ["name", "text"],
+      ["type", "select", { options: "station_types" }],
+      ["services", "lines", { hint: "每行一项" }],
+      ["address", "text"],
+      ["phone", "text", { hint: "如 021-35363288、12330；多个用 / 分隔；未知请留空" }],
+      ["hours", "text"],
+      ["streets", "choices", { options: "streets" }],
+      ["parks", "choices", { options: "parks" }],
+      ["whole_district", "check"],
+      ["source", "area"],
+      ["source_date", "text", { hint: DATE_HINT }],
+      ["status", "select", { options: STATUS }],
+      ["verified", "check", { hint: "仅限具名且注明日期的来源；演示数据不能勾选" }],
+      ["demo", "check"],
     ],
     rule: [
-      ["id", "编号", "text"], ["title", "标题", "text"], ["category", "类别", "text"], ["level", "层级", "text"],
-      ["eligible", "申请对象", "area"], ["funded", "资助内容", "area"], ["rate_and_cap", "标准与上限", "area"],
-      ["period", "期限", "text"], ["legal_basis", "政策依据", "area"], ["how_to_apply", "申报方式", "area"],
-      ["notes", "备注", "area"], ["source", "来源", "area"], ["source_url", "来源网址", "text"],
-      ["source_date", "来源日期", "text", { hint: DATE_HINT }], ["status", "状态", "select", { options: STATUS }],
+      ["id", "text"], ["title", "text"], ["category", "text"], ["level", "text"],
+      ["eligible", "area"], ["funded", "area"], ["rate_and_cap", "area"],
+      ["period", "text"], ["legal_basis", "area"], ["how_to_apply", "area"],
+      ["notes", "area"], ["source", "area"], ["source_url", "text"],
+      ["source_date", "text", { hint: DATE_HINT }], ["status", "select", { options: STATUS }],
     ],
     faq: [
-      ["id", "编号", "text"], ["question", "问题", "text"], ["alternatives", "相似问法", "lines", { hint: "每行一种问法" }],
-      ["answer", "答案", "area", { rows: 6 }], ["source", "来源", "text", { hint: "回答时展示给用户的出处" }],
-      ["source_date", "来源日期", "text", { hint: DATE_HINT }], ["status", "状态", "select", { options: STATUS }],
+      ["id", "text"], ["question", "text"], ["alternatives", "lines", { hint: "每行一种问法" }],
+      ["answer", "area", { rows: 6 }], ["source", "text", { hint: "回答时展示给用户的出处" }],
+      ["source_date", "text", { hint: DATE_HINT }], ["status", "select", { options: STATUS }],
     ],
     document: [
-      ["id", "编号", "text"], ["title", "标题", "text"], ["issuer", "发文机关", "text"], ["number", "文号", "text"],
-      ["date", "发文日期", "date"], ["source_url", "来源网址", "text"], ["status", "状态", "select", { options: STATUS }],
-      ["body", "正文", "area", { rows: 18 }],
+      ["id", "text"], ["title", "text"], ["issuer", "text"], ["number", "text"],
+      ["date", "date"], ["source_url", "text"], ["status", "select", { options: STATUS }],
+      ["body", "area", { rows: 18 }],
     ],
-    term: [["word", "词语", "text"], ["freq", "词频", "number", { hint: "可留空" }], ["tag", "词性", "text", { hint: "如 n、nt、nz；可留空" }]],
+    term: [["word", "text"], ["freq", "number", { hint: "可留空" }], ["tag", "text", { hint: "如 n、nt、nz；可留空" }]],
     /* The conditions and their answers come from the server (GET /checkup-options). */
     checkup: (refs) => [
-      ["id", "编号", "text", { hint: "小写字母、数字、-、_；保存后不可修改" }],
-      ["section", "报告分组", "select", { options: "sections" }],
-      ...refs.conditions.map((c, i) => ["when." + c.field, "条件：" + c.label, "choices",
-        { options: c.options, hint: i === 0 ? WHEN_HINT : "" }]),
-      ["ref.kind", "依据类别", "select", { options: "ref_kinds", hint: "“去哪里办”只能引用站点类型；站点类型只能用于“去哪里办”" }],
-      ["ref.id", "依据条目", "select", { options: "entries", by: "ref.kind", placeholder: "请选择…" }],
-      ["ref.fields", "摘录字段", "choices", { options: "fields", by: "ref.kind", showFor: ["ref.kind", ["rule", "faq"]],
+      ["id", "text", { hint: "小写字母、数字、-、_；保存后不可修改" }],
+      ["section", "select", { options: "sections" }],
+      ...refs.conditions.map((c, i) => ["when." + c.field, "choices",
+        { label: "条件：" + c.label, options: c.options, hint: i === 0 ? WHEN_HINT : "" }]),
+      ["ref.kind", "select", { options: "ref_kinds", hint: "“去哪里办”只能引用站点类型；站点类型只能用于“去哪里办”" }],
+      ["ref.id", "select", { options: "entries", by: "ref.kind", placeholder: "请选择…" }],
+      ["ref.fields", "choices", { options: "fields", by: "ref.kind", showFor: ["ref.kind", ["rule", "faq"]],
         hint: "报告在理由后摘录这些字段；字段为空时写“未见公开来源”" }],
-      ["ref.quote", "条款原文", "area", { showFor: ["ref.kind", ["document"]], hint: "须从文件正文逐字摘录" }],
-      ["reason", "理由", "area", { hint: REASON_HINT }],
+      ["ref.quote", "area", { showFor: ["ref.kind", ["document"]], hint: "须从文件正文逐字摘录" }],
+      ["reason", "area", { hint: REASON_HINT }],
     ],
   };
 
@@ -116,7 +117,7 @@ const Forms = (() => {
 
   function read(form, spec) {
     const data = {};
-    for (const [name, , type] of spec) {
+    for (const [name, type] of spec) {
       const hidden = form.querySelector(`.row[data-field="${CSS.escape(name)}"]`).hidden;
       if (type === "choices") {
         const boxes = hidden ? [] : form.querySelectorAll(`[data-name="${CSS.escape(name)}"] input:checked`);
@@ -137,7 +138,7 @@ const Forms = (() => {
   /* Rows that depend on another field: new options and visibility whenever that field changes. */
   function follow(form, spec, refs) {
     const update = (initial) => {
-      for (const [name, , type, opts = {}] of spec) {
+      for (const [name, type, opts = {}] of spec) {
         const row = form.querySelector(`.row[data-field="${CSS.escape(name)}"]`);
         if (opts.showFor) row.hidden = !opts.showFor[1].includes(form.elements[opts.showFor[0]].value);
         if (!opts.by) continue;
@@ -154,7 +155,7 @@ const Forms = (() => {
         }
       }
     };
-    const sources = new Set(spec.flatMap(([, , , opts = {}]) => [opts.by, opts.showFor && opts.showFor[0]]).filter(Boolean));
+    const sources = new Set(spec.flatMap(([, , opts = {}]) => [opts.by, opts.showFor && opts.showFor[0]]).filter(Boolean));
     for (const source of sources) form.elements[source].addEventListener("change", () => update(false));
     update(true);
   }
@@ -175,10 +176,11 @@ const Forms = (() => {
   /* An edit form; save(data) returns a promise; errors from the API land next to their fields. */
   function build(kind, values, refs, { editing, save, extra }) {
     const spec = specOf(kind, refs);
+    const table = Admin.kindOf(kind);
     const form = el("form", { className: "card entry-form", novalidate: true });
     form.append(
-      ...spec.map(([name, label, type, opts = {}]) => el("div", { className: "row", "data-field": name },
-        el("label", { className: "caption", text: label }),
+      ...spec.map(([name, type, opts = {}]) => el("div", { className: "row", "data-field": name },
+        el("label", { className: "caption", text: opts.label || table.fields[name] || name }),
         el("div", { className: "control" },
           input(name, type, values, opts, refs),
           opts.hint ? el("small", { className: "hint", text: opts.hint }) : null,
@@ -186,7 +188,7 @@ const Forms = (() => {
       el("p", { className: "form-error field-error", "data-for": "_" }),
       el("div", { className: "actions" }, el("button", { type: "submit", className: "primary" }, "保存"), extra || null));
     if (editing) {
-      const key = form.elements[kind === "term" ? "word" : "id"];
+      const key = form.elements[table.key_field];
       key.readOnly = true;
     }
     follow(form, spec, refs);

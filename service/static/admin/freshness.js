@@ -3,8 +3,6 @@
 
 (() => {
   const { api, el, toast, table, state } = Admin;
-  const PLURAL = { station: "stations", rule: "rules", faq: "faq", document: "documents" };
-  const KINDS = [["", "全部类别"], ["rule", "政策条目"], ["faq", "常见问答"], ["station", "服务站点"], ["document", "文档"]];
   const STATUSES = [["", "全部状态"], ["current", "现行"], ["historical", "历史"], ["unknown", "状态未知"]];
   const REASONS = [["", "全部原因"], ["unknown_status", "现行状态未核实"], ["undated", "来源未注明日期"], ["old_source", "来源超过时限"]];
   const OVERDUE = [["true", "只看需复核"], ["", "全部条目"], ["false", "只看正常"]];
@@ -42,8 +40,9 @@
   state.views.freshness = async () => {
     const summary = el("div", {});
     const list = el("div", {});
+    const kinds = [["", "全部类别"], ...state.kinds.filter((k) => k.searched).map((k) => [k.code, k.label])];
     const form = el("form", { className: "card inline filters", novalidate: true },
-      el("label", {}, "类别 ", select("kind", KINDS)), el("label", {}, "状态 ", select("status", STATUSES)),
+      el("label", {}, "类别 ", select("kind", kinds)), el("label", {}, "状态 ", select("status", STATUSES)),
       el("label", {}, "原因 ", select("reason", REASONS)), el("label", {}, "范围 ", select("overdue", OVERDUE)),
       el("label", {}, "包含 ", el("input", { name: "q" })), el("button", { type: "submit", className: "primary" }, "筛选"));
     const load = async () => {
@@ -61,7 +60,7 @@
           `。需复核：状态未知、来源未注明日期，或来源（或上次复核）早于${report.max_age_months}个月；机器人引用这些条目时会提示信息可能已变化。` }));
       list.replaceChildren(table(["条目", "状态", "来源与日期", "距今", "需复核原因", "复核"], report.entries.map((entry) => el("tr", {},
         el("td", {}, el("div", { className: "muted", text: entry.kind_label }),
-          el("a", { href: `#${PLURAL[entry.kind]}/${encodeURIComponent(entry.id)}`, text: entry.id }), el("div", { text: entry.title })),
+          el("a", { href: `#${Admin.kindOf(entry.kind).resource}/${encodeURIComponent(entry.id)}`, text: entry.id }), el("div", { text: entry.title })),
         el("td", { text: entry.status_label + (entry.demo ? "（演示数据）" : "") }),
         el("td", {}, el("div", { text: entry.source }), el("div", { className: "muted", text: "来源日期：" + entry.source_date })),
         el("td", { text: age(entry) }),

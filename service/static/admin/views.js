@@ -3,21 +3,17 @@
 
 (() => {
   const { api, el, toast, table, time, state } = Admin;
-  /* resource: [kind, label, the form's own choices (fetched fresh: they list other entries)] */
-  const RESOURCES = {
-    stations: ["station", "服务站点"], rules: ["rule", "政策条目"], faq: ["faq", "常见问答"],
-    documents: ["document", "文档"], terms: ["term", "词典词条"], checkup: ["checkup", "体检规则", "/checkup-options"],
-  };
+  /* kind: the form's own choices (fetched fresh: they list other entries); names and labels: GET /kinds. */
+  const OPTIONS = { checkup: "/checkup-options" };
   const labelOf = (choices, code) => (choices.find((c) => c.code === code) || { label: code }).label;
   const conditions = (when, refs) => refs.conditions.filter((c) => (when[c.field] || []).length)
     .map((c) => c.label + "：" + when[c.field].join("、")).join("；");
-  /* kind: extra list columns [header, text of (entry, refs)] after the name; NAMES: the name column's header. */
+  /* kind: extra list columns [header, text of (entry, refs)] after the name. */
   const COLUMNS = {
     station: [["电话", (e) => e.data.phone || "（空）"]],
     checkup: [["报告分组", (e, refs) => labelOf(refs.sections, e.data.section)], ["条件", (e, refs) => conditions(e.data.when, refs)],
       ["依据", (e, refs) => labelOf(refs.ref_kinds, e.data.ref.kind) + " " + e.data.ref.id]],
   };
-  const NAMES = { checkup: "理由" };
   let places = null;
 
   async function references(optionsPath) {
@@ -63,11 +59,10 @@
   };
 
   // ---- knowledge lists and forms -------------------------------------------------------------
-  function listView(resource) {
-    const [kind, label, optionsPath] = RESOURCES[resource];
+  function listView({ code: kind, label, resource, key_field: keyField, title_label: nameHeader }) {
     const columns = COLUMNS[kind] || [];
     return async ([key]) => {
-      const refs = await references(optionsPath);
+      const refs = await references(OPTIONS[kind]);
       if (key) return formView(resource, kind, label, key, refs);
       const entries = await api("GET", "/" + resource);
       const rows = entries.map((entry) => el("tr", {},
@@ -77,7 +72,7 @@
         el("td", { text: "v" + entry.version }),
         el("td", { text: time(entry.updated_at) + " " + entry.updated_by }),
         el("td", { className: "nowrap" }, el("a", { href: `#versions/${kind}/${encodeURIComponent(entry.key)}`, text: "历史" }))));
-      const headers = ["编号", NAMES[kind] || "名称", ...columns.map(([header]) => header), "版本", "最后修改", ""];
+      const headers = [Admin.kindOf(kind).fields[keyField], nameHeader, ...columns.map(([header]) => header), "版本", "最后修改", ""];
       return el("div", {},
         heading(label + `（${entries.length}）`, el("a", { href: `#${resource}/new`, className: "button primary", text: "新建" })),
         kind === "document" ? uploadForm() : null,
@@ -118,13 +113,11 @@
     });
   }
 
-  const PLURAL = Object.fromEntries(Object.entries(RESOURCES).map(([resource, [kind]]) => [kind, resource]));
-
   function staleWarning(found) {
     return el("div", { className: "card warn-box", role: "alert" },
       el("p", { className: "warn", text: "已保存。以下条目仍写着旧的电话或地址，请一并修改，否则机器人可能给出旧信息：" }),
       el("ul", {}, found.map((w) => el("li", {},
-        el("a", { href: `#${PLURAL[w.kind]}/${encodeURIComponent(w.key)}`, className: "stale-link", text: `${w.kind_label} ${w.key}` }),
+        el("a", { href: `#${Admin.kindOf(w.kind).resource}/${encodeURIComponent(w.key)}`, className: "stale-link", text: `${w.kind_label} ${w.key}` }),
         `（${w.title}）含“${w.value}”`))));
   }
 
@@ -156,7 +149,9 @@
     return form;
   }
 
-  for (const resource of Object.keys(RESOURCES)) state.views[resource] = listView(resource);
+  state.ready.push((kinds) => {
+    for (const kind of kinds.filter((k) => k.resource)) state.views[kind.resource] = listView(kind);
+  });
 
   // ---- hit testing ---------------------------------------------------------------------------
   state.views.search = async () => {

@@ -1,67 +1,30 @@
-"""/admin/api/{documents,rules,stations,faq,terms,checkup}: list, read, create, update, delete drafts."""
+"""/admin/api/<resource> of every edited kind (list, read, create, update, delete drafts); /kinds."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Request, Response
 
 from retrieval.schema import STATION_TYPE_LABELS
-from service.admin.checkup import check_references, form_options
+from service.admin.checkup import form_options
 from service.admin.consistency import stale_mentions
 from service.admin.deps import StaffDep, StateDep, client_ip
-from service.admin.entities import EntityValidationError, Validated, flat, title_of, validate
+from service.admin.editing import checked, entry_body, save_new
+from service.admin.entities import EntityValidationError
 from service.admin.freshness import keep_review
-from service.admin.state import AdminState
-from service.admin.store import Entry, KnowledgeStore, describe
-
-RESOURCES = {
-    "documents": "document",
-    "rules": "rule",
-    "stations": "station",
-    "faq": "faq",
-    "terms": "term",
-    "checkup": "checkup",
-}
-# Checks of one entry against the rest of the draft, by kind; a kind without one needs none.
-DRAFT_CHECKS: dict[str, Callable[[KnowledgeStore, dict[str, Any]], None]] = {"checkup": check_references}
-
-
-def entry_body(entry: Entry) -> dict[str, Any]:
-    return {
-        "key": entry.key,
-        "version": entry.version,
-        "title": title_of(entry.kind, entry.data),
-        "updated_at": entry.updated_at.isoformat(),
-        "updated_by": entry.updated_by,
-        "data": flat(entry.kind, entry.data),
-    }
-
-
-def checked(state: AdminState, kind: str, raw: Any) -> Validated:
-    """Raw input validated on its own, then against the draft."""
-    valid = validate(kind, raw, state.store.locations())
-    if kind in DRAFT_CHECKS:
-        DRAFT_CHECKS[kind](state.store, valid.data)
-    return valid
-
-
-def save_new(state: AdminState, kind: str, raw: Any, user: str, ip: str) -> Entry:
-    """Validate and create one entry, with its audit record."""
-    valid = checked(state, kind, raw)
-    entry = state.store.create(kind, valid.key, valid.data, user)
-    state.store.audit(user, "create", describe(kind, valid.key, valid.data), f"版本{entry.version}", ip)
-    return entry
+from service.admin.kinds import KIND_LIST, Kind, edited_kinds
+from service.admin.store import describe
 
 
 def _if_match(value: str | None) -> int | None:
     return int(value.strip('"')) if value and value.strip('"').isdigit() else None
 
 
-def make_router(resource: str, kind: str) -> APIRouter:
-    """The five routes of one resource; editors and admins may write, with the CSRF header."""
-    router = APIRouter(prefix=f"/admin/api/{resource}", tags=["admin"])
+def make_router(spec: Kind) -> APIRouter:
+    """The five routes of one kind; editors and admins may write, with the CSRF header."""
+    router = APIRouter(prefix=f"/admin/api/{spec.resource}", tags=["admin"])
+    kind, key_field = spec.code, spec.key_field
 
     @router.get("")
     def list_entries(_: StaffDep, state: StateDep) -> list[dict[str, Any]]:
@@ -90,7 +53,6 @@ def make_router(resource: str, kind: str) -> APIRouter:
     ) -> dict[str, Any]:
         """The answer lists other entries that still state a replaced phone number or address."""
         before = state.store.get(kind, key)
-        key_field = "word" if kind == "term" else "id"
         raw = keep_review(kind, {**raw, key_field: raw.get(key_field, key)}, before.data)
         valid = checked(state, kind, raw)
         if valid.key != key:
@@ -121,9 +83,15 @@ def make_router(resource: str, kind: str) -> APIRouter:
     return router
 
 
-routers = [make_router(resource, kind) for resource, kind in RESOURCES.items()]
+routers = [make_router(spec) for spec in edited_kinds()]
 
 reference = APIRouter(prefix="/admin/api", tags=["admin"])
+
+
+@reference.get("/kinds")
+def kinds(_: StaffDep) -> list[dict[str, Any]]:
+    """The table of knowledge kinds, for the page's lists, forms and labels."""
+    return [kind.as_dict() for kind in KIND_LIST]
 
 
 @reference.get("/locations")

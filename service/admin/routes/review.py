@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict
 from retrieval.schema import UNSTATED
 from service.admin.dashboard import dashboard
 from service.admin.deps import AdminDep, StaffDep, StateDep, client_ip
+from service.admin.editing import entry_body, save_new
 from service.admin.freshness import overdue_count
 from service.admin.publish import PLACEHOLDER
 from service.admin.review import (
@@ -28,7 +29,6 @@ from service.admin.review import (
     to_csv,
 )
 from service.deps import StoreDep
-from service.routers.admin_knowledge import entry_body, save_new
 
 router = APIRouter(prefix="/admin/api", tags=["admin"])
 

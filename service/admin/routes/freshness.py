@@ -11,12 +11,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from retrieval.audit import AuditRow, summarize
 from retrieval.freshness import Reason
 from service.admin.deps import StaffDep, StateDep, client_ip
-from service.admin.entities import KIND_LABELS, validate
-from service.admin.freshness import REVIEWABLE, freshness_rows
+from service.admin.editing import entry_body
+from service.admin.entities import validate
+from service.admin.freshness import freshness_rows, reviewable
+from service.admin.kinds import KINDS, label_of
 from service.admin.review import CHINA
 from service.admin.state import AdminState
 from service.admin.store import describe
-from service.routers.admin_knowledge import entry_body
 
 router = APIRouter(prefix="/admin/api/freshness", tags=["admin"])
 
@@ -34,13 +35,15 @@ def rows_for(state: AdminState) -> list[AuditRow]:
 def freshness(
     _: StaffDep,
     state: StateDep,
-    kind: Literal["document", "rule", "faq", "station"] | None = None,
+    kind: str | None = None,
     status: Literal["current", "historical", "unknown"] | None = None,
     reason: Reason | None = None,
     overdue: bool | None = None,
     q: str = "",
 ) -> dict[str, Any]:
     """The whole draft's counts, and the entries that pass the filters (overdue and oldest first)."""
+    if kind is not None and not (kind in KINDS and KINDS[kind].searched):
+        raise HTTPException(status_code=422, detail=f"未知的类别：{kind}")
     rows = rows_for(state)
     shown = [
         row.as_dict()
@@ -52,7 +55,7 @@ def freshness(
         and (not q or q in row.entry.id or q in row.entry.title or q in row.entry.source)
     ]
     for item in shown:
-        item["reviewable"] = item["kind"] in REVIEWABLE
+        item["reviewable"] = reviewable(item["kind"])
     return {
         "today": today().isoformat(),
         "max_age_months": state.admin.freshness_months,
@@ -74,8 +77,8 @@ def review(
     kind: str, key: str, body: ReviewIn, user: StaffDep, state: StateDep, request: Request
 ) -> dict[str, Any]:
     """已复核: a new version of the entry records who checked it, today, and against what."""
-    if kind not in REVIEWABLE:
-        raise HTTPException(status_code=400, detail=f"{KIND_LABELS.get(kind, kind)}不支持复核记录")
+    if not reviewable(kind):
+        raise HTTPException(status_code=400, detail=f"{label_of(kind)}不支持复核记录")
     entry = state.store.get(kind, key)
     raw = {
         **entry.data,

@@ -8,9 +8,9 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 
 from service.admin.convert import ConversionError, convert
 from service.admin.deps import StaffDep, StateDep, client_ip
+from service.admin.editing import entry_body, save_new
 from service.admin.entities import validate
 from service.admin.store import EntityNotFoundError, describe
-from service.routers.admin_knowledge import entry_body, save_new
 
 router = APIRouter(prefix="/admin/api/documents", tags=["admin"])
 

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Query, Request
 
 from service.admin.deps import StaffDep, StateDep, client_ip
 from service.admin.diff import field_changes, unified
-from service.admin.entities import KIND_LABELS, title_of
+from service.admin.entities import title_of
+from service.admin.kinds import label_of
 from service.admin.models import VersionRow
 from service.admin.store import describe
 
@@ -21,7 +22,7 @@ def version_body(row: VersionRow) -> dict[str, Any]:
     return {
         "id": row.id,
         "kind": row.kind,
-        "kind_label": KIND_LABELS.get(row.kind, row.kind),
+        "kind_label": label_of(row.kind),
         "key": row.key,
         "version": row.version,
         "action": row.action,

@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import FileResponse, RedirectResponse
 
-ASSETS = Path(__file__).resolve().parent.parent / "static" / "admin"
+ASSETS = Path(__file__).resolve().parents[2] / "static" / "admin"
 MEDIA_TYPES = {
     ".js": "text/javascript; charset=utf-8",
     ".css": "text/css; charset=utf-8",
