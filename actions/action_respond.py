@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -26,13 +27,18 @@ class ActionRespond(Action):
     ) -> list[EventType]:
         if answered_this_turn(tracker):
             return []  # one plan per user message, even if the policy asks again
-        vocab = get_vocabulary()
-        turn = read_turn(tracker, vocab, resources.directory_or_none(), resources.correct_spelling)
-        events = respond(dispatcher, turn, vocab)
+        # Search and knowledge loading block: run them off the event loop so other turns go on.
+        events = await asyncio.to_thread(_respond, dispatcher, tracker)
         starts_form = any(event.get("name") == c.SLOT_NEXT_FORM for event in events)
         if tracker.get_slot(c.SLOT_NEXT_FORM) and not starts_form:
             events.append(SlotSet(c.SLOT_NEXT_FORM, None))
         return events
+
+
+def _respond(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    vocab = get_vocabulary()
+    turn = read_turn(tracker, vocab, resources.directory_or_none(), resources.correct_spelling)
+    return respond(dispatcher, turn, vocab)
 
 
 def answered_this_turn(tracker: Tracker) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -9,10 +11,12 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import constants as c
+from actions import resources
 from actions.action_respond import ActionRespond
 from actions.compose import answer_reply, answering_hits
 from actions.resources import replies
 from retrieval.errors import IndexNotBuiltError
+from retrieval.hits import SearchResult
 from retrieval.knowledge import KnowledgeBase
 from retrieval.schema import Status
 from tests.actions.conftest import FakeSearcher, hit, make_tracker
@@ -250,3 +254,19 @@ def test_rules_of_the_level_of_government_asked_about_are_quoted_first() -> None
     assert answering_hits([faq, city, district], "杨浦区") == [faq, district, city]
     text = answer_reply("市里有资助吗 怎么申请", [district, city], replies(), level="上海市").text
     assert "一网通办" in text and ("4500" not in text or text.index("一网通办") < text.index("4500"))
+
+
+@pytest.mark.anyio
+async def test_a_slow_search_does_not_hold_up_other_turns(
+    monkeypatch: pytest.MonkeyPatch, use_directory: KnowledgeBase, domain: dict[str, Any]
+) -> None:
+    class SlowSearcher(FakeSearcher):
+        def search(self, query: str, k: int = 5) -> Any:
+            time.sleep(0.3)  # a blocking search, as the real one is
+            return super().search(query, k)
+
+    slow = SlowSearcher(SearchResult(hits=[], answerable=False))
+    monkeypatch.setattr(resources, "get_searcher", lambda: slow)
+    started = time.monotonic()
+    await asyncio.gather(*(run(make_tracker(f"专利问题{i}", c.ASK_QUESTION), domain) for i in range(4)))
+    assert time.monotonic() - started < 0.9  # four blocking searches in series would take 1.2 s
