@@ -16,6 +16,7 @@ from retrieval.errors import IndexMismatchError, IndexNotBuiltError, RetrievalEr
 from retrieval.fusion import fuse
 from retrieval.hits import Hit, SearchResult, Signals
 from retrieval.normalize import normalize_text
+from retrieval.result_cache import ResultCache
 from retrieval.settings import RetrievalSettings, get_settings
 from retrieval.store import MANIFEST_FILE, LoadedIndex, current_target, load_index
 from retrieval.tiers import capped_tier
@@ -43,6 +44,7 @@ class Searcher:
         self._failed: Path | None = None
         self._reload = threading.Lock()
         self._fixed = (self.index_dir / MANIFEST_FILE).is_file()  # a single build, no pointer
+        self.results = ResultCache(self.settings.result_cache)
         self.sync: IndexSync | None = None  # set by from_settings when following a shared store
         faiss.omp_set_num_threads(self.settings.threads)
 
@@ -162,7 +164,17 @@ class Searcher:
         return hits, signals
 
     def search(self, query: str, k: int = 5, mode: Mode = "hybrid") -> SearchResult:
-        """The k best hits and the answer model's tier: certain, closest (marked) or none."""
+        """The k best hits and the answer model's tier: certain, closest (marked) or none;
+        the same normalised question on the same live build is answered from the cache."""
+        self.index()  # follow a newly switched build before the cache is asked
+        key = (self._target, normalize_text(query), k, mode)
+        result = self.results.get(key)
+        if result is None:
+            result = self._search(query, k, mode)
+            self.results.put(key, result)
+        return result
+
+    def _search(self, query: str, k: int, mode: Mode) -> SearchResult:
         hits, signals = self.retrieve(query, k, mode)
         if not hits:
             return SearchResult(hits=[], answerable=False, signals=signals)

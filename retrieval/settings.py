@@ -35,6 +35,7 @@ class RetrievalSettings(BaseSettings):
     # query here, same dev/paraphrase results), else float32.
     dtype: Literal["auto", "float32", "bfloat16"] = "auto"
     keep_builds: int = Field(default=3, ge=1)
+    result_cache: int = Field(default=2048, ge=0)  # search results kept per process (0: off)
     # Scale-out: follow the build the admin published into the shared database (retrieval.index_sync).
     # Empty: the knowledge store's PostgreSQL when IPGP_SCALE_OUT is set, else off.
     index_source: str = ""

@@ -6,6 +6,7 @@ import json
 import os
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -212,3 +213,32 @@ def test_each_build_keeps_the_knowledge_it_was_made_from(
     assert live_knowledge_dir(index_dir) == second.path / "knowledge"
     assert load_knowledge(second.path / "knowledge").faq == []
 
+
+
+class CountingEncoder(FakeEncoder):
+    def __init__(self) -> None:
+        super().__init__()
+        self.query_calls = 0
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        self.query_calls += 1
+        return super().encode_queries(texts)
+
+
+def test_a_repeated_question_is_answered_from_the_cache_until_a_new_build_is_live(
+    knowledge_dir: Path, tmp_path: Path
+) -> None:
+    encoder = CountingEncoder()
+    index_dir = tmp_path / "index"
+    build_index(knowledge_dir, index_dir, encoder)
+    searcher = _searcher(index_dir, encoder)
+    first = searcher.search("质押融资贴息多少")
+    assert searcher.search(" 質押融資貼息多少 ") is first  # same normalised question: no new encoding
+    assert encoder.query_calls == 1
+    rules = knowledge_dir / "rules.yml"
+    text = rules.read_text(encoding="utf-8").replace("按贷款利率的50%", "按贷款利率的60%")
+    rules.write_text(text, encoding="utf-8")
+    build_index(knowledge_dir, index_dir, encoder)  # a publish switches `current`
+    again = searcher.search("质押融资贴息多少")
+    assert encoder.query_calls == 2 and again is not first
+    assert any("按贷款利率的60%" in hit.text for hit in again.hits)
