@@ -18,13 +18,14 @@ export RASA_TELEMETRY_ENABLED := false
 export IPGP_MODEL_DIR ?= $(MODEL_DIR)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup run test eval bench lint index clean
+.PHONY: help setup run test eval bench bench-load lint index clean
 
 help:
 	@echo "make run    set up what is missing, start Rasa + action server + gateway (http://127.0.0.1:8000/)"
 	@echo "make test   set up what is missing, run every check (rasa data validate, pytest, rasa test stories)"
 	@echo "make eval   dev set: retrieval hit@k, the running bot through /api/chat (with latency), NLU cross-validation"
 	@echo "make bench  retrieval latency/memory benchmarks"
+	@echo "make bench-load  start the bot on free ports, ramp chat + WeChat load, print capacity, CPU and memory"
 
 # --- environments: rebuilt only when their lock file changes -------------------------------
 $(VENV)/.stamp: requirements/app.lock
@@ -85,6 +86,11 @@ eval: setup
 
 bench: setup
 	$(PY) -m retrieval benchmark
+
+# e.g. make bench-load BENCH_LOAD_ARGS="--ramp 10,20,30 --duration 20 --mix chat"
+BENCH_LOAD_ARGS ?=
+bench-load: setup
+	$(PY) -m service.load.bench --model $(RASA_MODEL) $(BENCH_LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) $(RASA_VENV) .cache models results var

@@ -7,6 +7,7 @@ Actions call these through the module (`resources.get_searcher()`), so tests rep
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from functools import lru_cache
 from pathlib import Path
@@ -34,12 +35,23 @@ class SearcherLike(Protocol):
     def correct(self, text: str) -> str: ...
 
 
+_searcher_lock = threading.Lock()
+
+
 @lru_cache(maxsize=1)
-def get_searcher() -> SearcherLike:
-    """One Searcher per process (loads the embedding model once; it reloads switched indexes)."""
+def _load_searcher() -> SearcherLike:
     from retrieval.searcher import Searcher  # imported late: loading torch is slow
 
     return Searcher.from_settings()
+
+
+def get_searcher() -> SearcherLike:
+    """One Searcher per process (loads the embedding model once; it reloads switched indexes).
+
+    The lock makes a question that arrives during the warm-up wait for it instead of loading a second copy.
+    """
+    with _searcher_lock:
+        return _load_searcher()
 
 
 def correct_spelling(text: str) -> str:
@@ -122,8 +134,15 @@ def warm_up() -> None:
         log.warning("warm-up failed, will retry on the first question: %s", error)
 
 
-def warm_up_in_background() -> threading.Thread:
-    """Start warm_up() on a daemon thread (the action server starts answering at once)."""
+def warm_up_in_background() -> threading.Thread | None:
+    """Start warm_up() on a daemon thread (the action server starts answering at once).
+
+    Only in a Sanic worker: rasa_sdk's main process imports the actions too but only watches the
+    worker it spawns, so loading the embedding model there would double the server's memory.
+    """
+    if not os.environ.get("SANIC_WORKER_NAME"):
+        log.info("not a Sanic worker: no warm-up in this process")
+        return None
     thread = threading.Thread(target=warm_up, name="actions-warm-up", daemon=True)
     thread.start()
     return thread

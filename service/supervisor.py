@@ -82,6 +82,11 @@ def lock_store_env(settings: Settings) -> dict[str, str]:
     }
 
 
+def rasa_command(rasa_bin: Path) -> list[str]:
+    """Rasa's CLI through our entry point (service/rasa_entry.py), with the interpreter of rasa_bin's venv."""
+    return [str(rasa_bin.with_name("python")), "-m", "service.rasa_entry"]
+
+
 def specs(settings: Settings, rasa_bin: Path, model: Path) -> list[Spec]:
     """Command lines of the three processes, bound to the configured hosts and ports."""
     tracker_db = (settings.var_dir / "rasa-tracker.db").resolve()
@@ -96,7 +101,7 @@ def specs(settings: Settings, rasa_bin: Path, model: Path) -> list[Spec]:
         Spec(
             "rasa",
             [
-                str(rasa_bin),
+                *rasa_command(rasa_bin),
                 "run",
                 "--enable-api",
                 "--model",

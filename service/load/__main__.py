@@ -9,14 +9,13 @@ python -m service.load --url URL1,URL2 --ports 8000,5005,5055,8001,5006,5056 --r
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from pathlib import Path
 from urllib.parse import urlparse
 
 from service.bench_webhook import Signer
-from service.load.runner import MAX_DURATION_S, MAX_RATE, Run, run_load
+from service.load.runner import MAX_DURATION_S, MAX_RATE, ramp
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 DEFAULT_PORTS = (5005, 5055)  # Rasa and the action server of the single-machine default
@@ -64,50 +63,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def print_run(run: Run) -> None:
-    summary = run.summary()
-    print(
-        f"\nrate {run.rate:g}/s for {run.duration_s:g} s: {summary['requests']} requests, "
-        f"achieved {summary['achieved_rate']}/s, errors {summary['errors']} {summary['outcomes']}"
-    )
-    for channel, numbers in summary["latency_ms"].items():
-        values = " ".join(f"{name} {value:.0f}" for name, value in numbers.items())
-        print(f"  {channel:>6} latency ms (answered requests): {values}")
-    memory = " ".join(f"{port}:{mib:.0f}" for port, mib in sorted(summary["peak_rss_mib"].items()))
-    print(f"  peak resident MiB by port: {memory}")
-    cpu = " ".join(f"{port}:{ms:.0f}" for port, ms in sorted(summary["cpu_ms_per_request"].items()))
-    print(f"  CPU ms per request by port: {cpu}")
-
-
-def passes(run: Run, p95_ms: float) -> bool:
-    latency = run.summary()["latency_ms"]["all"]
-    return run.errors() == 0 and latency["p95"] < p95_ms
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     signer = Signer(args.wechat_token, None) if args.wechat_token else None
-    runs: list[Run] = []
-    for rate in args.rates:
-        run = asyncio.run(
-            run_load(
-                args.urls,
-                rate=rate,
-                duration_s=args.duration,
-                mix=args.mix,
-                signer=signer,
-                ports=args.port_set,
-                timeout_s=args.timeout,
-            )
-        )
-        runs.append(run)
-        print_run(run)
-        if len(args.rates) > 1 and not passes(run, args.p95_ms):
-            print(f"  -> rate {rate:g}/s misses p95 < {args.p95_ms:g} ms with zero errors; ramp stops")
-            break
+    runs = ramp(
+        args.urls,
+        args.rates,
+        p95_ms=args.p95_ms,
+        duration_s=args.duration,
+        mix=args.mix,
+        signer=signer,
+        ports=args.port_set,
+        timeout_s=args.timeout,
+    )
     if args.json:
         args.json.write_text(json.dumps([run.summary() for run in runs], ensure_ascii=False, indent=2))
-    good = [run.rate for run in runs if passes(run, args.p95_ms)]
+    good = [run.rate for run in runs if run.passes(args.p95_ms)]
     if len(args.rates) > 1:
         print(f"\nhighest passing rate: {max(good):g}/s" if good else "\nno rate passed")
     return 0 if good else 1

@@ -101,6 +101,12 @@ def cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def families_by_port(ports: set[int]) -> dict[int, list[int]]:
+    """port -> pids of the listening process and its children (empty when nothing listens)."""
+    owners = pids_by_port(ports)
+    return {port: children(owners[port]) if port in owners else [] for port in ports}
+
+
 def cpu_by_port(ports: set[int]) -> dict[int, float]:
     """port -> CPU seconds used so far by the listening process and its children."""
     owners = pids_by_port(ports)

@@ -6,6 +6,7 @@ import asyncio
 import itertools
 import json
 import math
+import os
 import random
 import time
 from collections import Counter
@@ -63,6 +64,7 @@ class Run:
     memory: list[tuple[float, dict[int, int]]] = field(default_factory=list)
     cpu_s: dict[int, float] = field(default_factory=dict)  # CPU seconds each port's processes used
     wall_s: float = 0.0
+    load_avg: tuple[float, float, float] = (0.0, 0.0, 0.0)  # the machine's, at the end of the run
 
     def outcomes(self, channel: str | None = None) -> Counter[str]:
         return Counter(s.outcome for s in self.samples if channel in (None, s.channel))
@@ -103,7 +105,12 @@ class Run:
                 str(port): round(seconds * 1000 / max(1, len(self.samples)), 1)
                 for port, seconds in self.cpu_s.items()
             },
+            "load_avg": [round(value, 2) for value in self.load_avg],
         }
+
+    def passes(self, p95_ms: float) -> bool:
+        """No error, and p95 of all requests under p95_ms."""
+        return self.errors() == 0 and self.summary()["latency_ms"]["all"]["p95"] < p95_ms
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -264,4 +271,46 @@ async def run_load(
     cpu_after = await asyncio.to_thread(cpu_by_port, ports)
     # A process restarted during the run (fault drills) starts from zero: count only what is known.
     run.cpu_s = {port: max(0.0, cpu_after[port] - cpu_before.get(port, 0.0)) for port in cpu_after}
+    run.load_avg = os.getloadavg()
     return run
+
+
+def describe(run: Run, names: dict[int, str] | None = None) -> str:
+    """A few lines on one run: requests, errors, latency per channel, memory and CPU per process."""
+    summary = run.summary()
+    names = names or {}
+
+    def per_port(values: dict[str, float]) -> str:
+        return " ".join(f"{names.get(int(port), port)}:{value:.0f}" for port, value in sorted(values.items()))
+
+    lines = [
+        f"rate {run.rate:g}/s for {run.duration_s:g} s: {summary['requests']} requests, "
+        f"achieved {summary['achieved_rate']}/s, errors {summary['errors']} {summary['outcomes']}, "
+        f"load average {' '.join(f'{value:.1f}' for value in run.load_avg)}"
+    ]
+    for channel, numbers in summary["latency_ms"].items():
+        values = " ".join(f"{name} {value:.0f}" for name, value in numbers.items())
+        lines.append(f"  {channel:>6} latency ms (answered requests): {values}")
+    lines.append(f"  peak resident MiB: {per_port(summary['peak_rss_mib'])}")
+    lines.append(f"  CPU ms per request: {per_port(summary['cpu_ms_per_request'])}")
+    return "\n".join(lines)
+
+
+def ramp(
+    urls: list[str],
+    rates: list[float],
+    *,
+    p95_ms: float,
+    names: dict[int, str] | None = None,
+    **load: Any,
+) -> list[Run]:
+    """run_load at each rate in turn, printing each run; stops after the first that does not pass."""
+    runs: list[Run] = []
+    for rate in rates:
+        run = asyncio.run(run_load(urls, rate=rate, **load))
+        runs.append(run)
+        print("\n" + describe(run, names), flush=True)
+        if len(rates) > 1 and not run.passes(p95_ms):
+            print(f"  -> rate {rate:g}/s misses p95 < {p95_ms:g} ms with zero errors; ramp stops", flush=True)
+            break
+    return runs

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import socket
+import time
 from collections.abc import Iterator
 from urllib.parse import urlparse
 
@@ -13,6 +15,9 @@ import pytest
 from service.bench_webhook import Signer
 from service.deps import get_rasa
 from service.load.__main__ import parse_args
+from service.load.bench import parse_args as bench_args
+from service.load.bench import report
+from service.load.growth import SENDER_INTERVAL_S, converse, summarise
 from service.load.procs import rss_by_port
 from service.load.runner import (
     APOLOGY,
@@ -22,8 +27,11 @@ from service.load.runner import (
     SERVER_ERROR,
     STACK_TRACE,
     Run,
+    Sample,
     classify_chat,
+    describe,
     percentile,
+    ramp,
     run_load,
 )
 from service.settings import Settings
@@ -134,3 +142,48 @@ def test_memory_is_found_by_listening_port() -> None:
         port = server.getsockname()[1]
         assert rss_by_port({port})[port] > 0
     assert rss_by_port({port}) == {port: 0}
+
+
+def test_a_ramp_stops_after_the_first_rate_that_misses(gateway: tuple[str, SwitchableRasa]) -> None:
+    url, _ = gateway
+    port = urlparse(url).port or 80
+    common = {"duration_s": 0.5, "mix": ["chat"], "signer": None, "ports": {port}}
+    assert [run.rate for run in ramp([url], [10, 20], p95_ms=60_000, **common)] == [10, 20]
+    assert [run.rate for run in ramp([url], [10, 20], p95_ms=0.001, **common)] == [10]
+
+
+def run_with(rate: float, latency_ms: float, outcome: str = OK) -> Run:
+    run = Run(rate, 10, wall_s=10, cpu_s={8000: 0.5, 5005: 2.0}, load_avg=(1.5, 1.0, 0.5))
+    run.samples = [Sample("chat", outcome, 0.1 * n, latency_ms) for n in range(int(rate * 10))]
+    run.memory = [(0.0, {8000: 150 * 1024, 5005: 1400 * 1024})]
+    return run
+
+
+def test_the_bench_reports_the_highest_passing_rate_per_process() -> None:
+    names = {8000: "gateway", 5005: "rasa"}
+    runs = [run_with(5, 100), run_with(10, 300), run_with(20, 900)]
+    text = report(runs, names, p95_ms=500)
+    assert "highest rate with p95 < 500 ms and zero errors: 10/s" in text
+    assert re.search(r"rasa\s+20\.0\s+1400", text) and re.search(r"all\s+25\.0\s+1550", text)
+    assert report([run_with(5, 100, LIMITED)], names, p95_ms=500).startswith("no rate passed")
+    assert "rasa:20 gateway:5" in describe(run_with(10, 300), names)
+    assert "load average 1.5" in describe(run_with(1, 1))
+
+
+def test_the_bench_refuses_bad_arguments() -> None:
+    for argv in (["--ramp", ""], ["--ramp", "0"], ["--duration", "0"], ["--mix", "sms"]):
+        with pytest.raises(SystemExit):
+            bench_args(argv)
+    assert bench_args(["--ramp", "5,10"]).rates == [5.0, 10.0]
+
+
+def test_growth_reads_cpu_per_turn_and_paces_each_sender(gateway: tuple[str, SwitchableRasa]) -> None:
+    url, _ = gateway
+    port = urlparse(url).port or 80
+    started = time.monotonic()
+    with httpx.Client(timeout=10) as client:
+        turns = converse(client, url, ["growth-a", "growth-b"], 2, {port})
+    assert [turn.number for turn in turns] == [1, 1, 2, 2]
+    assert all(turn.cpu_ms[port] >= 0 for turn in turns)
+    assert time.monotonic() - started >= SENDER_INTERVAL_S  # the second turn waits for the sender limit
+    assert "turns 1-2 (n=4)" in summarise(turns, range(1, 3), [port])

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from service.supervisor import Spec, StartupError, Supervisor
+from service.settings import Settings
+from service.supervisor import Spec, StartupError, Supervisor, specs
 from tests.e2e.conftest import free_port
 
 SERVE = [sys.executable, "-m", "http.server", "--bind", "127.0.0.1"]
@@ -49,3 +50,12 @@ def test_health_timeout_names_the_slow_process(tmp_path: Path) -> None:
     finally:
         supervisor.stop(grace_s=5)
     assert time.monotonic() - started < 15
+
+
+def test_rasa_starts_through_our_entry_point_with_its_venvs_python(tmp_path: Path) -> None:
+    settings = Settings(var_dir=tmp_path / "var", index_dir=tmp_path / "i", action_port=1)
+    rasa = next(
+        s for s in specs(settings, Path("/opt/rasa-venv/bin/rasa"), Path("m.tar.gz")) if s.name == "rasa"
+    )
+    assert rasa.argv[:4] == ["/opt/rasa-venv/bin/python", "-m", "service.rasa_entry", "run"]
+    assert rasa.argv[rasa.argv.index("--model") + 1] == "m.tar.gz"

@@ -1,0 +1,111 @@
+"""Rasa's own command line (`rasa run`, …) with three costs of Rasa 3.6 taken out.
+
+Runs in the Rasa environment (Python 3.10): `.venv-rasa/bin/python -m service.rasa_entry run …`.
+Nothing in site-packages is edited; each patch wraps Rasa's own method and keeps its results
+(tests/service/test_rasa_entry.py compares them with Rasa's):
+
+- `RemoteAction._validate_action_result` calls `jsonschema.validate`, which checks the constant response
+  schema against its meta-schema on every action call (about 45% of Rasa's CPU per turn here). A validator
+  built once accepts valid responses; an invalid one goes to Rasa's original, which raises Rasa's error.
+- `SQLTrackerStore._event_query` loads every event of the conversation as an ORM object, although
+  Rasa then reads only the `data` column (to rebuild the tracker, and to count the stored events).
+  Selecting that column alone keeps the rows and their order; it matters as conversations grow.
+- `RasaModel.load` (DIET) trains one step on one example to create the weights before loading them:
+  about 80% of Rasa's start-up, and the optimizer state and gradient graph stay in memory. Creating
+  them with a prediction instead gives the same parses, starts faster and keeps ~500 MiB less resident.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+_installed: set[str] = set()
+
+
+def install_prebuilt_validator() -> None:
+    """Replace RemoteAction._validate_action_result with one that reuses a prebuilt validator."""
+    from jsonschema.validators import validator_for
+    from rasa.core.actions.action import RemoteAction
+
+    if "validator" in _installed:
+        return
+    schema = RemoteAction.action_response_format_spec()
+    validator_class = validator_for(schema)
+    validator_class.check_schema(schema)
+    validator = validator_class(schema)
+    original = RemoteAction._validate_action_result
+
+    def _validate_action_result(self: Any, result: dict[str, Any]) -> bool:
+        if validator.is_valid(result):
+            return True
+        return original(self, result)  # raises Rasa's ValidationError with Rasa's message
+
+    RemoteAction._validate_action_result = _validate_action_result
+    _installed.add("validator")
+
+
+def install_data_only_event_query() -> None:
+    """Make SQLTrackerStore's event query select the `data` column only (same rows, same order)."""
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    if "event_query" in _installed:
+        return
+    original = SQLTrackerStore._event_query
+
+    def _event_query(self: Any, session: Any, sender_id: str, fetch_events_from_all_sessions: bool) -> Any:
+        query = original(
+            self, session, sender_id, fetch_events_from_all_sessions=fetch_events_from_all_sessions
+        )
+        return query.with_entities(self.SQLEvent.data)
+
+    SQLTrackerStore._event_query = _event_query
+    _installed.add("event_query")
+
+
+def install_inference_only_load() -> None:
+    """Make RasaModel.load (DIET) build its weights by predicting instead of training one example."""
+    from rasa.utils.tensorflow.models import RasaModel
+
+    if "load" in _installed:
+        return
+    original = RasaModel.load.__func__
+
+    def load(
+        cls: Any,
+        model_file_name: str,
+        model_data_example: Any,
+        predict_data_example: Any = None,
+        finetune_mode: bool = False,
+        *args: Any,
+        **kwargs: Any,
+    ) -> Any:
+        if finetune_mode or predict_data_example is None or kwargs.get("config", {}).get("run_eagerly"):
+            return original(
+                cls, model_file_name, model_data_example, predict_data_example, finetune_mode, *args, **kwargs
+            )
+        model = cls(*args, **kwargs)
+        model.run_inference(predict_data_example)  # creates the variables a prediction uses
+        model.load_weights(model_file_name).expect_partial()  # the optimizer's state is not needed
+        # label embeddings again, from the loaded weights; the traced step captured the old ones
+        model.prepared_for_prediction = False
+        model._tf_predict_step = None
+        model.run_inference(predict_data_example)
+        return model
+
+    RasaModel.load = classmethod(load)
+    _installed.add("load")
+
+
+def main() -> None:
+    from rasa.__main__ import main as rasa_main
+
+    install_prebuilt_validator()
+    install_data_only_event_query()
+    install_inference_only_load()
+    sys.argv[0] = "rasa"
+    rasa_main()
+
+
+if __name__ == "__main__":
+    main()
