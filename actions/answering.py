@@ -82,9 +82,9 @@ def select_sentences(
 ) -> list[Picked]:
     """The best sentences for the question from ranked passages, in reading order.
 
-    Each sentence scores by overlap with the question (in the best passage, plus the overlap of
-    its heading: the plan's "二、基本原则" answers "有哪些基本原则" in sentences that do not repeat
-    it), weighted down by its passage's rank;
+    Each sentence scores by overlap with the question, plus the overlap of its passage's heading
+    when one is given (the plan's "二、基本原则" answers "有哪些基本原则" in sentences that do not
+    repeat it), weighted down by its passage's rank;
     sentences far below the best one are left out, and the total stays under max_chars.
     With whole_first (the first passage is a curated answer), a best sentence from it brings
     the whole first passage when that fits in max_chars + 60: staff wrote it to be read whole.
@@ -93,7 +93,7 @@ def select_sentences(
     asked = _bigrams(question)
     for rank, passage in enumerate(passages):
         weight = RANK_WEIGHTS[min(rank, len(RANK_WEIGHTS) - 1)]
-        heading = len(asked & _bigrams(headings[0])) if rank == 0 and headings else 0
+        heading = len(asked & _bigrams(headings[rank])) if rank < len(headings) else 0
         for position, sentence in enumerate(split_sentences(passage)):
             score = (sentence_score(question, sentence) + heading) * weight
             candidates.append(Picked(rank, position, sentence, score))

@@ -57,7 +57,7 @@ def answer_reply(
         passages = [p.replace("，", "\n") for p in passages]
     if skip:
         passages = ["".join(s for s in split_sentences(p) if s not in skip) for p in passages]
-    headings = [h.section if h.kind == "document" else h.title for h in top]  # what a passage is about
+    headings = [heading_of(h) if h.doc_id == top[0].doc_id else "" for h in top]
     whole = top[0].kind == "faq" and not skip
     picks = select_sentences(question, passages, whole_first=whole, headings=headings)
     if not picks:
@@ -115,6 +115,12 @@ def answering_hits(hits: Sequence[Hit], level: str = "") -> list[Hit]:
     if level:  # rules of another level go last; the order is kept otherwise
         close.sort(key=lambda h: level_of(h) not in ("", level))
     return close[:ANSWER_HITS]
+
+
+def heading_of(hit: Hit) -> str:
+    """What a passage is about: a document's section, an entry's title. Only the best entry's
+    headings count when sentences are picked (a lower entry's title is not the question's subject)."""
+    return hit.section if hit.kind == "document" else hit.title
 
 
 def level_of(hit: Hit) -> str:

@@ -168,11 +168,3 @@ def test_a_question_about_conditions_gets_the_line_saying_who_may_apply() -> Non
     )
     picks = select_sentences("要什么条件", [record], max_sentences=1)
     assert picks[0].text.startswith("适用对象：")
-
-
-def test_only_the_best_passages_heading_counts() -> None:
-    targets = "每万人高价值发明专利拥有量达到65件，每万人有效发明专利拥有量达145件。"
-    rule = "适用对象：高价值专利拥有量处于全市前列的企业。"
-    headings = ["三、工作目标", "高价值专利升级培育与资金支持"]
-    picks = select_sentences("高价值的呢", [targets, rule], max_sentences=1, headings=headings)
-    assert picks[0].passage == 0

@@ -270,3 +270,17 @@ async def test_a_slow_search_does_not_hold_up_other_turns(
     started = time.monotonic()
     await asyncio.gather(*(run(make_tracker(f"专利问题{i}", c.ASK_QUESTION), domain) for i in range(4)))
     assert time.monotonic() - started < 0.9  # four blocking searches in series would take 1.2 s
+
+
+def test_only_the_best_entrys_headings_count_toward_its_sentences() -> None:
+    targets = hit("每万人高价值发明专利拥有量达到65件，每万人有效发明专利拥有量达145件。", score=1.0)
+    rule = hit(
+        "适用对象：高价值专利拥有量处于全市前列的企业。\n资助内容：高价值专利升级培育项目。\n"
+        "标准与上限：高价值专利支持标准未见公开来源。",
+        kind="rule",
+        title="高价值专利升级培育与资金支持",
+        score=0.7,
+    )
+    rule = rule.model_copy(update={"doc_id": "high-value"})
+    text = answer_reply("高价值的呢", [targets, rule], replies()).text
+    assert "65" in text  # the rule's title must not crowd out the target asked for
