@@ -72,26 +72,26 @@ def imported_modules(path: Path, root: Path = ROOT) -> set[str]:
     return found
 
 
+def imports_of(files: list[Path], package: str) -> list[str]:
+    """`file: module` for every import of `package` or one of its modules by the files."""
+    return [
+        f"{path.relative_to(ROOT)}: {module}"
+        for path in files
+        for module in sorted(imported_modules(path))
+        if module == package or module.startswith(f"{package}.")
+    ]
+
+
 def test_the_admin_imports_nothing_from_the_gateway_routers() -> None:
     admin = sorted((ROOT / "service" / "admin").rglob("*.py"))
-    found = [
-        f"{path.relative_to(ROOT)}: {module}"
-        for path in admin
-        for module in sorted(imported_modules(path))
-        if module == "service.routers" or module.startswith("service.routers.")
-    ]
+    found = imports_of(admin, "service.routers")
     assert admin and not found, "\n".join(found)
 
 
 def test_no_runtime_package_imports_the_tooling() -> None:
     """A production install can leave `bench/` out: service, retrieval and actions never import it."""
     files = sorted(path for package in RUNTIME for path in (ROOT / package).rglob("*.py"))
-    found = [
-        f"{path.relative_to(ROOT)}: {module}"
-        for path in files
-        for module in sorted(imported_modules(path))
-        if module == "bench" or module.startswith("bench.")
-    ]
+    found = imports_of(files, "bench")
     assert files and not found, "\n".join(found)
 
 
