@@ -26,6 +26,7 @@ help:
 	@echo "make eval   dev set: retrieval hit@k, the running bot through /api/chat (with latency), NLU cross-validation"
 	@echo "make bench  retrieval latency/memory benchmarks"
 	@echo "make bench-load  start the bot on free ports, ramp chat + WeChat load, print capacity, CPU and memory"
+	@echo "make lint   ruff and mypy over retrieval, actions, service, bench and tests"
 
 # --- environments: rebuilt only when their lock file changes -------------------------------
 $(VENV)/.stamp: requirements/app.lock
@@ -69,28 +70,28 @@ test: setup
 	$(RASA) test core --model $(RASA_MODEL) --stories tests/rasa --fail-on-prediction-errors --out results/core
 
 lint: $(VENV)/.stamp
-	$(VENV)/bin/ruff check retrieval actions service tests
-	$(VENV)/bin/mypy retrieval actions service
+	$(VENV)/bin/ruff check retrieval actions service bench tests
+	$(VENV)/bin/mypy retrieval actions service bench
 
 DEV_SET ?= ../shared/eval/dev.jsonl
 
 eval: setup
 	$(PY) -m retrieval evaluate $(DEV_SET)
-	$(PY) -m service.evaluate $(DEV_SET)
+	$(PY) -m bench.evaluate $(DEV_SET)
 	@echo "probe set (new questions written to check generalisation; reported, not a gate):"
-	-$(PY) -m service.evaluate tests/eval/probe.jsonl --rounds 0
+	-$(PY) -m bench.evaluate tests/eval/probe.jsonl --rounds 0
 	@echo "evaluation corpus (issue #11; each kind on the tune and test halves, test-half failures; reported, not a gate):"
-	-$(PY) -m service.evaluate tests/eval/corpus.jsonl --split all --rounds 0 --json results/corpus-verdicts.json
+	-$(PY) -m bench.evaluate tests/eval/corpus.jsonl --split all --rounds 0 --json results/corpus-verdicts.json
 	$(RASA) test nlu --config config.yml --nlu bot --cross-validation --folds 3 --out results/nlu
 	$(PY) tests/rasa/intent_f1.py results/nlu --min 0.93
 
 bench: setup
-	$(PY) -m retrieval benchmark
+	$(PY) -m bench.search
 
 # e.g. make bench-load BENCH_LOAD_ARGS="--ramp 10,20,30 --duration 20 --mix chat"
 BENCH_LOAD_ARGS ?=
 bench-load: setup
-	$(PY) -m service.load.bench --model $(RASA_MODEL) $(BENCH_LOAD_ARGS)
+	$(PY) -m bench.load.bench --model $(RASA_MODEL) $(BENCH_LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) $(RASA_VENV) .cache models results var

@@ -1,4 +1,4 @@
-"""Command line: python -m retrieval build | search | evaluate | benchmark | info | audit."""
+"""Command line: python -m retrieval build | search | evaluate | calibrate | info | audit."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from retrieval.hits import Hit, SearchResult
 from retrieval.settings import RetrievalSettings, get_settings
 
 
-def _quiet() -> None:
+def quiet_logs() -> None:
+    """Silence the chatty loggers of jieba and the model libraries."""
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
@@ -97,16 +98,6 @@ def cmd_evaluate(args: argparse.Namespace, settings: RetrievalSettings) -> int:
     return report.run_evaluate(searcher, args)
 
 
-def cmd_benchmark(args: argparse.Namespace, settings: RetrievalSettings) -> int:
-    """Latency, build time and memory; --growth for synthetic 1k/10k/100k corpora."""
-    from retrieval import benchmark
-
-    if args.growth:
-        sizes = [int(s) for s in args.sizes.split(",")]
-        return benchmark.run_growth(settings, sizes, args.encode_limit)
-    return benchmark.run_latency(settings, Path(args.dev), args.rounds)
-
-
 def cmd_info(args: argparse.Namespace, settings: RetrievalSettings) -> int:
     """Print the current index manifest."""
     from retrieval.store import manifest_json, read_manifest, resolve_build
@@ -174,18 +165,6 @@ def parser() -> argparse.ArgumentParser:
     ev.add_argument("--sweep", action="store_true", help="fusion method × dense weight grid")
     ev.add_argument("--oos", type=Path, help="out-of-scope questions (one per line)")
     ev.set_defaults(func=cmd_evaluate)
-    bench = sub.add_parser("benchmark", help="latency, build time and memory")
-    bench.add_argument("--growth", action="store_true", help="synthetic 1k/10k/100k corpora")
-    bench.add_argument("--sizes", default="1000,10000,100000")
-    bench.add_argument(
-        "--encode-limit",
-        type=int,
-        default=1000,
-        help="growth: chunks really encoded; larger corpora reuse them with noise",
-    )
-    bench.add_argument("--dev", default="../shared/eval/dev.jsonl")
-    bench.add_argument("--rounds", type=int, default=5)
-    bench.set_defaults(func=cmd_benchmark)
     cal = sub.add_parser("calibrate", help="fit the answer model on a corpus's tune half")
     cal.add_argument("corpus", type=Path)
     cal.add_argument("--out", type=Path, help="model file (default: the configured answer_model)")
@@ -216,7 +195,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "search" and not args.stdin and not args.query:
         parser().error("search needs a question or --stdin")
-    _quiet()
+    quiet_logs()
     try:
         return int(args.func(args, get_settings()))
     except RetrievalError as exc:

@@ -38,7 +38,7 @@ cd "$NEW"
 for round in 1 2; do
   for p in 8310 8320; do
     before=$(cpu_of_tree $p); t0=$(date +%s.%N)
-    .venv/bin/python -m service.evaluate ../shared/eval/dev.jsonl --url http://127.0.0.1:$p --rounds 3 2>&1 | grep -E "latency|p50|fact|route|out_of|chit" | sed "s/^/[$p round $round] /"
+    .venv/bin/python -m bench.evaluate ../shared/eval/dev.jsonl --url http://127.0.0.1:$p --rounds 3 2>&1 | grep -E "latency|p50|fact|route|out_of|chit" | sed "s/^/[$p round $round] /"
     after=$(cpu_of_tree $p); t1=$(date +%s.%N)
     echo "[$p round $round] wall $(python3 -c "print(round($t1-$t0,1))") s, bot CPU $(python3 -c "print(round($after-$before,1))") s"
   done

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from service.evaluate import http_post, load_items, run_item, summarise
+from bench.evaluate import http_post, load_items, run_item, summarise
 from service.supervisor import ROOT
 from tests.e2e.conftest import RunningBot
 

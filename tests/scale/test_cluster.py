@@ -15,7 +15,7 @@ import pytest
 import xmltodict
 from sqlalchemy import create_engine, text
 
-from service.load.cluster import Cluster, replica_settings, running_cluster
+from bench.load.cluster import Cluster, replica_settings, running_cluster
 from service.wechat.signature import sign
 from tests.e2e.conftest import RASA_BIN, RASA_MODEL
 from tests.scale.conftest import REDIS_URL, PgDatabase

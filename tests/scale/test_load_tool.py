@@ -1,4 +1,4 @@
-"""The load tool against an in-thread gateway with a scripted Rasa: outcomes, percentiles, memory."""
+"""The load tool against an in-thread gateway with a scripted Rasa: outcomes, latency summaries, memory."""
 
 from __future__ import annotations
 
@@ -12,14 +12,12 @@ from urllib.parse import urlparse
 import httpx
 import pytest
 
-from service.bench_webhook import Signer
-from service.deps import get_rasa
-from service.load.__main__ import parse_args
-from service.load.bench import parse_args as bench_args
-from service.load.bench import report
-from service.load.growth import SENDER_INTERVAL_S, converse, summarise
-from service.load.procs import rss_by_port
-from service.load.runner import (
+from bench.load.__main__ import parse_args
+from bench.load.bench import parse_args as bench_args
+from bench.load.bench import report
+from bench.load.growth import SENDER_INTERVAL_S, converse, summarise
+from bench.load.procs import rss_by_port
+from bench.load.runner import (
     APOLOGY,
     EMPTY,
     LIMITED,
@@ -30,10 +28,11 @@ from service.load.runner import (
     Sample,
     classify_chat,
     describe,
-    percentile,
     ramp,
     run_load,
 )
+from bench.webhook import Signer
+from service.deps import get_rasa
 from service.settings import Settings
 from tests.e2e.conftest import free_port, gateway_in_thread
 from tests.service.conftest import ScriptedRasa
@@ -128,11 +127,6 @@ def test_the_tool_refuses_remote_hosts_and_unbounded_runs() -> None:
             parse_args(argv)
     args = parse_args(["--url", "http://127.0.0.1:8000,http://localhost:8001", "--ramp", "1,2"])
     assert args.rates == [1.0, 2.0] and args.port_set == {8000, 8001, 5005, 5055}
-
-
-def test_percentile_is_nearest_rank() -> None:
-    assert percentile([5, 1, 3, 2, 4], 50) == 3
-    assert percentile([float(n) for n in range(1, 101)], 95) == 95
 
 
 def test_memory_is_found_by_listening_port() -> None:

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("service", "retrieval", "actions")
+PACKAGES = ("service", "retrieval", "actions", "bench")
+RUNTIME = ("service", "retrieval", "actions")
 RULES = {
     "SQL built from a formatted string": re.compile(
         r"\b(execute|exec_driver_sql|text)\(\s*(f[\"']|[\"'][^\"']*[\"']\s*(%|\.format\())", re.IGNORECASE
@@ -71,15 +72,33 @@ def imported_modules(path: Path, root: Path = ROOT) -> set[str]:
     return found
 
 
+def imports_of(files: list[Path], package: str) -> list[str]:
+    """`file: module` for every import of `package` or one of its modules by the files."""
+    return [
+        f"{path.relative_to(ROOT)}: {module}"
+        for path in files
+        for module in sorted(imported_modules(path))
+        if module == package or module.startswith(f"{package}.")
+    ]
+
+
 def test_the_admin_imports_nothing_from_the_gateway_routers() -> None:
     admin = sorted((ROOT / "service" / "admin").rglob("*.py"))
-    found = [
-        f"{path.relative_to(ROOT)}: {module}"
-        for path in admin
-        for module in sorted(imported_modules(path))
-        if module == "service.routers" or module.startswith("service.routers.")
-    ]
+    found = imports_of(admin, "service.routers")
     assert admin and not found, "\n".join(found)
+
+
+def test_no_runtime_package_imports_the_tooling() -> None:
+    """A production install can leave `bench/` out: service, retrieval and actions never import it."""
+    files = sorted(path for package in RUNTIME for path in (ROOT / package).rglob("*.py"))
+    found = imports_of(files, "bench")
+    assert files and not found, "\n".join(found)
+
+
+def test_the_tooling_lives_only_in_bench() -> None:
+    moved = ("service/load", "service/bench_webhook.py", "service/evaluate.py", "retrieval/benchmark.py",
+             "retrieval/bench_model.py")
+    assert not [name for name in moved if (ROOT / name).exists()]
 
 
 def test_no_admin_route_module_imports_another() -> None:
@@ -99,9 +118,10 @@ def test_the_import_reader_sees_absolute_and_relative_imports(tmp_path: Path) ->
     file.parent.mkdir(parents=True)
     file.write_text(
         "import service.routers.web\nfrom service.routers import chat\nfrom . import users\n"
-        "from ..editing import save_new\n",
+        "from ..editing import save_new\nfrom bench.stats import percentile\n",
         encoding="utf-8",
     )
     found = imported_modules(file, tmp_path)
     assert {"service.routers.web", "service.routers.chat", "service.admin.routes.users"} <= found
     assert "service.admin.editing.save_new" in found
+    assert "bench.stats" in found

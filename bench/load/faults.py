@@ -2,8 +2,8 @@
 answers or apologises politely (never a stack trace, never past its timeout), recovers by itself,
 and loses nothing already stored. Bounded: every phase has a deadline; the whole drill a few minutes.
 
-python -m service.load.faults --model models/ipgp.tar.gz                 # single-machine default
-python -m service.load.faults --model models/ipgp.tar.gz --scale-out     # 2 replicas, PostgreSQL, Redis
+python -m bench.load.faults --model models/ipgp.tar.gz                 # single-machine default
+python -m bench.load.faults --model models/ipgp.tar.gz --scale-out     # 2 replicas, PostgreSQL, Redis
 
 The scale-out drill restarts the machine's PostgreSQL and Redis (both are running again afterwards).
 """
@@ -30,9 +30,9 @@ from psycopg import sql
 from sqlalchemy import create_engine, func, inspect, select
 from sqlalchemy import table as table_
 
-from service.bench_webhook import Signer
-from service.load.cluster import DEFAULT_MODEL, DEFAULT_RASA_BIN, Cluster, replica_settings, running_cluster
-from service.load.runner import EMPTY, OK, SATURATED, SERVER_ERROR, STACK_TRACE, TIMEOUT, Run, run_load
+from bench.load.cluster import DEFAULT_MODEL, DEFAULT_RASA_BIN, Cluster, replica_settings, running_cluster
+from bench.load.runner import EMPTY, OK, SATURATED, SERVER_ERROR, STACK_TRACE, TIMEOUT, Run, run_load
+from bench.webhook import Signer
 from service.settings import Settings
 
 TOKEN = "fault-drill-token"

@@ -1,7 +1,7 @@
 """Benchmark: /wechat latency (p50/p95/p99) for 1 and 20 concurrent simulated WeChat users, loopback only.
 
-python -m service.bench_webhook --fake-rasa                 # starts a fake fast Rasa and a gateway
-python -m service.bench_webhook --url http://127.0.0.1:8000 --token "$IPGP_WECHAT_TOKEN"
+python -m bench.webhook --fake-rasa                 # starts a fake fast Rasa and a gateway
+python -m bench.webhook --url http://127.0.0.1:8000 --token "$IPGP_WECHAT_TOKEN"
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ import argparse
 import asyncio
 import itertools
 import json
-import math
 import os
 import socket
 import subprocess
@@ -27,6 +26,7 @@ from urllib.parse import urlparse
 
 import httpx
 
+from bench.stats import percentile
 from service.wechat import text
 from service.wechat.crypto import MessageCrypto
 from service.wechat.parse import safe_tree
@@ -65,12 +65,6 @@ OUTCOMES = {
     "success": "`success`: the message API delivers the answer later",
     "error": "HTTP error or no response",
 }
-
-
-def percentile(values: list[float], p: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
 
 
 class Signer:
@@ -208,7 +202,7 @@ def fake_stack(var_dir: Path) -> Iterator[str]:
     }
     children = [
         subprocess.Popen(
-            [sys.executable, "-m", "service.bench_webhook", "--serve-fake-rasa", str(rasa_port)], env=env
+            [sys.executable, "-m", "bench.webhook", "--serve-fake-rasa", str(rasa_port)], env=env
         ),
         subprocess.Popen(
             [

@@ -1,8 +1,8 @@
 """The dev set and the evaluation corpus through POST /api/chat on the running bot, and single-user latency.
 
-python -m service.evaluate ../shared/eval/dev.jsonl                      # starts its own bot, then stops it
-python -m service.evaluate ../shared/eval/dev.jsonl --url http://127.0.0.1:8000 --rounds 5
-python -m service.evaluate tests/eval/corpus.jsonl --split test --rounds 0 --json results/corpus.json
+python -m bench.evaluate ../shared/eval/dev.jsonl                      # starts its own bot, then stops it
+python -m bench.evaluate ../shared/eval/dev.jsonl --url http://127.0.0.1:8000 --rounds 5
+python -m bench.evaluate tests/eval/corpus.jsonl --split test --rounds 0 --json results/corpus.json
 
 Every item is sent turn by turn under one fresh sender id. Single-question kinds are judged on the
 last turn: `fact` needs every expected fact (`|` separates alternatives) in the text and non-empty
@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import statistics
 import sys
 import tempfile
@@ -36,6 +35,7 @@ from typing import Any
 
 import httpx
 
+from bench.stats import percentile
 from retrieval.evaluation import text_matches
 from service.supervisor import StartupError
 
@@ -315,13 +315,6 @@ def select_split(items: list[Item], split: str) -> list[Item]:
     return items if split == "all" else [item for item in items if item.split == split]
 
 
-def percentile(values: list[float], share: float) -> float:
-    """Nearest-rank percentile of a non-empty list."""
-    ordered = sorted(values)
-    rank = max(1, min(len(ordered), math.ceil(share * len(ordered))))
-    return ordered[rank - 1]
-
-
 def measure_latency(post: Post, questions: list[str], rounds: int) -> list[float]:
     """Milliseconds per request, one user at a time: every question `rounds` times, fresh sender each."""
     for question in questions[:WARMUP_REQUESTS]:
@@ -348,7 +341,7 @@ def http_post(client: httpx.Client, url: str) -> Post:
 @contextmanager
 def own_bot() -> Iterator[str]:
     """One replica of the bot on free loopback ports with a throwaway var dir (no per-IP limit)."""
-    from service.load.cluster import DEFAULT_MODEL, DEFAULT_RASA_BIN, replica_settings, running_cluster
+    from bench.load.cluster import DEFAULT_MODEL, DEFAULT_RASA_BIN, replica_settings, running_cluster
 
     with tempfile.TemporaryDirectory(prefix="ipgp-eval-") as var_dir:
         replicas = replica_settings(1, Path(var_dir), rate_ip_per_s=0)
@@ -387,10 +380,10 @@ def report(verdicts: list[Verdict], timings: list[float]) -> bool:
             f" with a word-for-word repeat: {repeats}"
         )
     if timings:
-        p50, p95 = percentile(timings, 0.50), percentile(timings, 0.95)
+        p50, p95 = percentile(timings, 50), percentile(timings, 95)
         print(
             f"latency ms over {len(timings)} single-user requests: p50 {p50:.0f}, p95 {p95:.0f}, "
-            f"p99 {percentile(timings, 0.99):.0f}, max {max(timings):.0f}, "
+            f"p99 {percentile(timings, 99):.0f}, max {max(timings):.0f}, "
             f"mean {statistics.fmean(timings):.0f}"
             f"  (goals p50 <= {LATENCY_GOALS_MS['p50']:.0f}, p95 <= {LATENCY_GOALS_MS['p95']:.0f}:"
             f" {'met' if p50 <= LATENCY_GOALS_MS['p50'] and p95 <= LATENCY_GOALS_MS['p95'] else 'MISSED'})"

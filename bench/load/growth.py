@@ -1,6 +1,6 @@
 """Per-turn latency and CPU as conversations grow: turns 1-2 against the last turns of long conversations.
 
-python -m service.load.growth --url http://127.0.0.1:8000 --ports 8000,5005,5055 --turns 50 --conversations 4
+python -m bench.load.growth --url http://127.0.0.1:8000 --ports 8000,5005,5055 --turns 50 --conversations 4
 
 One message at a time (no concurrency), so each turn's CPU is read from /proc around it: the CPU
 figures hold on a busy machine, the latencies do not.
@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import httpx
 
-from service.load.procs import cpu_s, families_by_port
-from service.load.runner import QUESTIONS
+from bench.load.procs import cpu_s, families_by_port
+from bench.load.runner import QUESTIONS
 
 SENDER_INTERVAL_S = 1.1  # the gateway lets one sender send 1 message/s after a burst of 10
 

@@ -4,7 +4,7 @@ One replica with default settings is the single-machine setup; several with `sca
 PostgreSQL tracker store (and gateway database), a Redis lock store and WeChat state in Redis.
 Each process has its own one-process Supervisor, so a drill can kill and restart any one of them.
 
-python -m service.load.cluster --replicas 2 --scale-out --pg-db ipgp_bench   # prints the URLs, Ctrl-C stops
+python -m bench.load.cluster --replicas 2 --scale-out --pg-db ipgp_bench   # prints the URLs, Ctrl-C stops
 """
 
 from __future__ import annotations

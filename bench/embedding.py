@@ -10,6 +10,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from bench.stats import percentile
 from retrieval.e5_model import DEFAULT_MODEL_DIR
 
 # Fragments for synthetic benchmark sentences; they carry no facts and are never shown to users.
@@ -25,11 +26,6 @@ def sample_sentences(n: int) -> list[str]:
     """`n` distinct short Chinese questions built from the fragments above."""
     combos = itertools.product(_WHO, _WHAT, _ASK)
     return [f"{who}的{what}{ask}？" for who, what, ask in itertools.islice(combos, n)]
-
-
-def _percentile(values: Sequence[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def run(model_dir: Path, n: int, queries: int, batch_size: int, threads: int | None) -> None:
@@ -67,11 +63,11 @@ def run(model_dir: Path, n: int, queries: int, batch_size: int, threads: int | N
         wall_ms.append((time.perf_counter() - started) * 1000)
         cpu_ms.append((time.process_time() - cpu_started) * 1000)
     print(f"single query over {len(wall_ms)}: wall p50 {statistics.median(wall_ms):.1f} ms, "
-          f"p95 {_percentile(wall_ms, 0.95):.1f} ms; CPU p50 {statistics.median(cpu_ms):.1f} ms")
+          f"p95 {percentile(wall_ms, 95):.1f} ms; CPU p50 {statistics.median(cpu_ms):.1f} ms")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """CLI: `python -m retrieval.bench_model [--model DIR]`."""
+    """CLI: `python -m bench.embedding [--model DIR]`."""
     parser = argparse.ArgumentParser(description="Benchmark the offline e5 embedding model on CPU.")
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL_DIR)
     parser.add_argument("--n", type=int, default=1000, help="sentences for the throughput run")

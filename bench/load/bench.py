@@ -1,6 +1,6 @@
 """`make bench-load`: start the bot on free ports, ramp open-loop chat + WeChat load, print its capacity.
 
-python -m service.load.bench --ramp 5,10,15,20,25,30,40,50 --duration 15 --mix chat,wechat
+python -m bench.load.bench --ramp 5,10,15,20,25,30,40,50 --duration 15 --mix chat,wechat
 
 Prints the highest rate with p95 < --p95-ms and no error, and at that rate CPU ms per request and peak
 resident memory of each process (with its children). Senders are distinct, each with its own client
@@ -20,9 +20,9 @@ from pathlib import Path
 
 import httpx
 
-from service.bench_webhook import Signer
-from service.load.cluster import DEFAULT_MODEL, DEFAULT_RASA_BIN, replica_settings, running_cluster
-from service.load.runner import MAX_DURATION_S, MAX_RATE, QUESTIONS, Run, ramp
+from bench.load.cluster import DEFAULT_MODEL, DEFAULT_RASA_BIN, replica_settings, running_cluster
+from bench.load.runner import MAX_DURATION_S, MAX_RATE, QUESTIONS, Run, ramp
+from bench.webhook import Signer
 from service.settings import Settings
 from service.supervisor import ROOT, StartupError
 

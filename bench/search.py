@@ -1,7 +1,12 @@
-"""Benchmarks: query latency, build time and memory; growth over synthetic 1k/10k/100k corpora."""
+"""Retrieval benchmarks: query latency, build time and memory; growth over synthetic 1k/10k/100k corpora.
+
+python -m bench.search                          # latency and memory on the dev questions
+python -m bench.search --growth --sizes 1000,10000
+"""
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import random
@@ -17,13 +22,16 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.stats import percentile
+from retrieval.cli import quiet_logs
 from retrieval.dense import Encoder, get_encoder, search_dense
+from retrieval.errors import RetrievalError
 from retrieval.evaluation import read_jsonl
 from retrieval.fusion import fuse
 from retrieval.hits import Chunk, Source
 from retrieval.normalize import normalize_text
 from retrieval.searcher import Searcher
-from retrieval.settings import RetrievalSettings
+from retrieval.settings import RetrievalSettings, get_settings
 from retrieval.store import (
     build_index,
     encode_chunks,
@@ -43,11 +51,6 @@ def rss_mb() -> tuple[float, float]:
         if key in ("VmRSS", "VmHWM"):
             fields[key] = int(value.split()[0]) / 1024
     return fields.get("VmRSS", 0.0), fields.get("VmHWM", 0.0)
-
-
-def percentile(values: Sequence[float], q: float) -> float:
-    """q-th percentile (0-100) of values."""
-    return float(np.percentile(np.asarray(values), q))
 
 
 def dev_questions(path: Path) -> list[str]:
@@ -246,7 +249,7 @@ def _growth_one(
 def probe_memory(build_dir: Path, model_dir: Path) -> dict[str, float]:
     """RSS of a fresh process holding the model, then model and index (run in a subprocess)."""
     proc = subprocess.run(
-        [sys.executable, "-m", "retrieval.benchmark", "probe", str(build_dir), str(model_dir)],
+        [sys.executable, "-m", "bench.search", "probe", str(build_dir), str(model_dir)],
         capture_output=True, text=True, check=True, timeout=600,
     )
     result: dict[str, float] = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -262,5 +265,39 @@ def _probe(build_dir: Path, model_dir: Path) -> None:
     print(json.dumps({"model": round(model), "total": round(rss_mb()[0])}))
 
 
-if __name__ == "__main__" and sys.argv[1:2] == ["probe"]:
-    _probe(Path(sys.argv[2]), Path(sys.argv[3]))
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """The command line (the `probe` form is internal: `probe_memory` runs it in a subprocess)."""
+    parser = argparse.ArgumentParser(prog="python -m bench.search", description=__doc__.splitlines()[0])
+    parser.add_argument("--growth", action="store_true", help="synthetic 1k/10k/100k corpora")
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument(
+        "--encode-limit",
+        type=int,
+        default=1000,
+        help="growth: chunks really encoded; larger corpora reuse them with noise",
+    )
+    parser.add_argument("--dev", type=Path, default=Path("../shared/eval/dev.jsonl"))
+    parser.add_argument("--rounds", type=int, default=5)
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; retrieval errors become a one-line message and exit code 1."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["probe"]:
+        _probe(Path(argv[1]), Path(argv[2]))
+        return 0
+    args = parse_args(argv)
+    quiet_logs()
+    settings = get_settings()
+    try:
+        if args.growth:
+            return run_growth(settings, [int(s) for s in args.sizes.split(",")], args.encode_limit)
+        return run_latency(settings, args.dev, args.rounds)
+    except RetrievalError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-import service.evaluate as evaluate_module
-from service.evaluate import (
+import bench.evaluate as evaluate_module
+from bench.evaluate import (
     Check,
     EvalFileError,
     Item,
@@ -19,7 +19,6 @@ from service.evaluate import (
     judge,
     load_items,
     measure_latency,
-    percentile,
     report,
     run_item,
     select_split,
@@ -133,13 +132,6 @@ def test_bad_lines_name_their_line(tmp_path: Path, line: str, message: str) -> N
     path.write_text('{"kind": "chitchat", "question": "你好"}\n' + line + "\n", encoding="utf-8")
     with pytest.raises(EvalFileError, match=rf"bad.jsonl:2: .*{message}"):
         load_items(path)
-
-
-def test_percentile_is_nearest_rank() -> None:
-    values = [float(n) for n in range(1, 101)]
-    assert percentile(values, 0.50) == 50.0
-    assert percentile(values, 0.95) == 95.0
-    assert percentile([7.0], 0.95) == 7.0
 
 
 def test_latency_times_every_question_each_round_after_warmup() -> None:

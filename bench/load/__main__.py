@@ -1,7 +1,7 @@
 """Load tool: fixed-rate load on running gateways (loopback only), p50/p95/p99, errors, resident memory.
 
-python -m service.load --url http://127.0.0.1:8000 --rate 5 --duration 300 --mix chat,wechat --wechat-token T
-python -m service.load --url URL1,URL2 --ports 8000,5005,5055,8001,5006,5056 --ramp 1,2,4,8 --duration 30
+python -m bench.load --url http://127.0.0.1:8000 --rate 5 --duration 300 --mix chat,wechat --wechat-token T
+python -m bench.load --url URL1,URL2 --ports 8000,5005,5055,8001,5006,5056 --ramp 1,2,4,8 --duration 30
 
 --ramp runs each rate in turn and stops after the first that misses p95 < --p95-ms or has an error.
 """
@@ -14,8 +14,8 @@ import sys
 from pathlib import Path
 from urllib.parse import urlparse
 
-from service.bench_webhook import Signer
-from service.load.runner import MAX_DURATION_S, MAX_RATE, ramp
+from bench.load.runner import MAX_DURATION_S, MAX_RATE, ramp
+from bench.webhook import Signer
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 DEFAULT_PORTS = (5005, 5055)  # Rasa and the action server of the single-machine default

@@ -15,8 +15,9 @@ from typing import Any
 
 import httpx
 
-from service.bench_webhook import Signer
-from service.load.procs import cpu_by_port, rss_by_port
+from bench.load.procs import cpu_by_port, rss_by_port
+from bench.stats import percentile
+from bench.webhook import Signer
 from service.wechat.errors import BadMessageError
 
 MAX_RATE = 500.0
@@ -111,14 +112,6 @@ class Run:
     def passes(self, p95_ms: float) -> bool:
         """No error, and p95 of all requests under p95_ms."""
         return self.errors() == 0 and self.summary()["latency_ms"]["all"]["p95"] < p95_ms
-
-
-def percentile(values: list[float], p: float) -> float:
-    """Nearest-rank percentile; NaN for no values."""
-    if not values:
-        return math.nan
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
 
 
 def percentiles(values: list[float]) -> dict[str, float]:

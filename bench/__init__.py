@@ -1,0 +1,1 @@
+"""Tooling apart from the runtime: load and fault drills, benchmarks, dialogue evaluation."""
