@@ -9,11 +9,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from actions.routing import RouteQuery, route, serves
+from actions.routing import RouteQuery, route, serves, type_query
 from retrieval.knowledge import KnowledgeBase
 from retrieval.schema import (
     CHECKUP_FIELDS,
-    STATION_TYPE_LABELS,
     CheckupEntry,
     CheckupSection,
     Park,
@@ -147,7 +146,7 @@ def stations_for(
 ) -> tuple[list[Station], str]:
     """Stations of a type for the place, through routing, and what happened: resolved, none, unserved
     or missing (no station of the type; the service centre stands in)."""
-    query = TYPE_QUERIES[type_]
+    query = TYPE_QUERIES.get(type_) or type_query(type_, base.station_types)
     query = RouteQuery(query.needs, query.ip_type, location.name if location else None)
     decision = route(query, base)
     if decision.missing_type:
@@ -162,10 +161,10 @@ def stations_for(
 
 def _where_lines(entry: CheckupEntry, builder: _Builder) -> None:
     texts = builder.texts
-    type_ = StationType(entry.ref.id)
+    type_ = next(k.type for k in builder.base.station_types if k.code == entry.ref.id)  # the loader checked
     if (entry.section.value, "station_type", type_.value, "") in builder.seen:
         return
-    label = STATION_TYPE_LABELS[type_]
+    label = type_.label
     stations, status = stations_for(type_, builder.location, builder.base)
     source = "、".join(dict.fromkeys(_dated(s.source or s.name, s.source_date) for s in stations))
     note = {

@@ -119,10 +119,12 @@ def replies() -> dict[str, Any]:
     return _read("replies.yml")
 
 
-@lru_cache(maxsize=1)
 def station_guide() -> dict[str, dict[str, str]]:
-    """What to ask and bring, per station type code (actions/data/station_guide.yml)."""
-    return _read("station_guide.yml")
+    """What to ask and bring, per station type code (knowledge/station_types.yml); empty while
+    the knowledge base is broken."""
+    base = directory_or_none()
+    kinds = base.station_types if base else []
+    return {k.code: {"ask": k.serves, "bring": k.bring, "source": k.source} for k in kinds}
 
 
 def warm_up() -> None:

@@ -7,21 +7,11 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from retrieval.normalize import normalize_text
-from retrieval.schema import Park, Station, StationType, Street
+from retrieval.schema import Park, Station, StationType, StationTypeSpec, Street
 
-T = StationType
-# Needs that decide the route whatever the IP type, strongest first. 海外 is handled before these.
-NEED_ROUTES: dict[str, tuple[StationType, ...]] = {
-    "诉讼": (T.court,),
-    "调解": (T.mediation,),
-    "维权": (T.protection_center, T.regulator, T.mediation),
-    "融资": (T.service_center, T.tech_transfer),
-    "转化": (T.tech_transfer,),
-    "预审": (T.protection_center,),
-    "资助": (T.service_center,),
-}
-# For registering or asking about a right, the IP type decides; anything else goes to the centre.
-IP_ROUTES: dict[str, StationType] = {"商标": T.trademark_station, "版权": T.copyright_station}
+# Which types serve which needs and IP types is data (knowledge/station_types.yml); the needs
+# themselves, and which weighs most, belong to the vocabulary of needs.
+OVERSEAS = "海外"  # routes on its own only with a dispute, or with nothing else asked
 DISPUTE_NEEDS = frozenset({"维权", "诉讼", "调解"})
 NEED_PRIORITY = ("海外", "诉讼", "调解", "维权", "融资", "转化", "预审", "资助", "注册", "咨询")
 
@@ -33,6 +23,9 @@ class Directory(Protocol):
 
     @property
     def stations(self) -> list[Station]: ...
+
+    @property
+    def station_types(self) -> list[StationTypeSpec]: ...
 
     def resolve_location(self, text: str) -> Street | Park | None: ...
 
@@ -62,18 +55,49 @@ class RouteDecision:
     missing_type: bool = False  # no station of the wanted type: the service centre stands in
 
 
-def plan_types(needs: Sequence[str], ip_type: str | None) -> tuple[tuple[StationType, ...], bool]:
-    """Body types for the needs and IP type, and whether the need is unclear."""
+def plan_types(
+    needs: Sequence[str], ip_type: str | None, kinds: Sequence[StationTypeSpec]
+) -> tuple[tuple[StationType, ...], bool]:
+    """Body types for the needs and IP type, and whether the need is unclear.
+
+    The first need (by NEED_PRIORITY) that some type serves decides, with every type serving it in
+    file order; else the IP type; else the fallback type."""
     wanted = set(needs)
-    other_needs = wanted - {"海外", "咨询"}
-    if "海外" in wanted and (wanted & DISPUTE_NEEDS or not other_needs):
-        return (T.overseas,), False
-    for need, types in NEED_ROUTES.items():
+    other_needs = wanted - {OVERSEAS, "咨询"}
+    overseas = serving(kinds, OVERSEAS)
+    if overseas and OVERSEAS in wanted and (wanted & DISPUTE_NEEDS or not other_needs):
+        return overseas, False
+    for need in routed_needs(kinds):
         if need in wanted:
-            return types, False
-    if ip_type in IP_ROUTES:
-        return (IP_ROUTES[ip_type],), False
-    return (T.service_center,), not wanted and not ip_type
+            return serving(kinds, need), False
+    by_ip = [k.type for k in kinds if ip_type and ip_type in k.ip_types]
+    if by_ip:
+        return (by_ip[0],), False
+    return (fallback_type(kinds),), not wanted and not ip_type
+
+
+def serving(kinds: Sequence[StationTypeSpec], need: str) -> tuple[StationType, ...]:
+    """The types that serve a need, in file order."""
+    return tuple(k.type for k in kinds if need in k.needs)
+
+
+def routed_needs(kinds: Sequence[StationTypeSpec]) -> list[str]:
+    """Needs some type serves, strongest first (海外 apart: it routes only on its own terms)."""
+    served = list(dict.fromkeys(n for k in kinds for n in k.needs if n != OVERSEAS))
+    return [n for n in NEED_PRIORITY if n in served] + [n for n in served if n not in NEED_PRIORITY]
+
+
+def fallback_type(kinds: Sequence[StationTypeSpec]) -> StationType:
+    """The type that takes everything else (the loader checks there is exactly one)."""
+    return next(k.type for k in kinds if k.fallback)
+
+
+def type_query(type_: str, kinds: Sequence[StationTypeSpec]) -> RouteQuery:
+    """A query that routing sends to the type: its first need, else its first IP type."""
+    spec = next(k for k in kinds if k.code == type_)
+    if spec.needs:
+        return RouteQuery(needs=(spec.needs[0],))
+    return RouteQuery(ip_type=spec.ip_types[0] if spec.ip_types else None)
 
 
 def primary_need(needs: Sequence[str]) -> str | None:
@@ -106,12 +130,13 @@ def relevant(stations: Sequence[Station], words: Sequence[str]) -> list[Station]
 
 def route(query: RouteQuery, directory: Directory) -> RouteDecision:
     """Decide where to send the enterprise; never invents a station that is not in the directory."""
-    types, unclear = plan_types(query.needs, query.ip_type)
+    types, unclear = plan_types(query.needs, query.ip_type, directory.station_types)
+    fallback = fallback_type(directory.station_types)
     by_type = {t: [s for s in directory.stations if s.type == t] for t in types}
     primary = types[0]
     if not by_type[primary]:
-        centre = tuple(s for s in directory.stations if s.type == T.service_center)
-        return RouteDecision((T.service_center,), centre, needs_need=unclear, missing_type=True)
+        centre = tuple(s for s in directory.stations if s.type == fallback)
+        return RouteDecision((fallback,), centre, needs_need=unclear, missing_type=True)
     if unclear:
         return RouteDecision(types, tuple(by_type[primary]), needs_need=True)
     if len(types) > 1:
@@ -124,8 +149,8 @@ def route(query: RouteQuery, directory: Directory) -> RouteDecision:
         return RouteDecision(types, tuple(candidates), needs_location=True)
     place = directory.resolve_location(query.location_text)
     if place is None:
-        centre = tuple(s for s in directory.stations if s.type == T.service_center)
-        return RouteDecision((T.service_center,), centre, location_status="unknown")
+        centre = tuple(s for s in directory.stations if s.type == fallback)
+        return RouteDecision((fallback,), centre, location_status="unknown")
     served = [s for s in candidates if serves(s, place)]
     if served:
         return RouteDecision(types, tuple(served), location=place, location_status="resolved")

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from retrieval.errors import KnowledgeFormatError
 from retrieval.normalize import normalize_text
-from retrieval.schema import CHECKUP_OPTIONS, CheckupEntry, Faq, Rule, StationType
+from retrieval.schema import CHECKUP_OPTIONS, CheckupEntry, Faq, Rule
 
 if TYPE_CHECKING:
     from retrieval.knowledge import KnowledgeBase
@@ -49,7 +49,7 @@ def entry_problems(entry: CheckupEntry, base: KnowledgeBase) -> list[tuple[str, 
         elif _squeeze(ref.quote) not in _squeeze(document.body):
             problems.append(("ref.quote", "条款原文在文件正文中找不到（须逐字摘录）"))
     else:  # station_type
-        if ref.id not in StationType.__members__:
+        if not any(t.code == ref.id for t in base.station_types):
             problems.append(("ref.id", f"未知的站点类型：{ref.id}"))
         elif entry.section.value != "where":
             problems.append(("section", "站点类型只能用于“去哪里办”（where）"))

@@ -7,7 +7,7 @@ import datetime
 from retrieval.chunking import chunk_document, split_text
 from retrieval.hits import Chunk, ChunkKind, Source
 from retrieval.knowledge import KnowledgeBase
-from retrieval.schema import STATION_TYPE_LABELS, Faq, Rule, Station, Status
+from retrieval.schema import Faq, Rule, Station, Status
 
 STATUS_WORDS = {Status.current: "现行", Status.historical: "历史标准", Status.unknown: "现行状态未知"}
 ENTRY_MAX_CHARS = 450  # structured entries stay whole when they fit e5's 512 tokens
@@ -49,7 +49,7 @@ def render_rule(rule: Rule) -> tuple[str, str]:
 
 def render_station(station: Station) -> tuple[str, str]:
     """Header and body text of a service body; contact fields only when a source gives them."""
-    label = STATION_TYPE_LABELS[station.type]
+    label = station.type.label
     header = f"{station.name}（{label}）" + ("【演示数据】" if station.demo else "")
     if station.whole_district:
         scope = "杨浦全区"
@@ -122,7 +122,7 @@ def station_chunks(station: Station) -> list[Chunk]:
     """Chunks of one station (normally one)."""
     source = station_source(station)
     header, body = render_station(station)
-    label = STATION_TYPE_LABELS[station.type]
+    label = station.type.label
     return _chunks(station.id, "station", station.name, label, header, body, source)
 
 

@@ -25,12 +25,15 @@ from retrieval.schema import (
     Park,
     Rule,
     Station,
+    StationType,
+    StationTypeSpec,
     Street,
 )
 
 DOCUMENTS_DIR = "documents"
 RULES_FILE = "rules.yml"
 STATIONS_FILE = "stations.yml"
+STATION_TYPES_FILE = "station_types.yml"
 LOCATIONS_FILE = "locations.yml"
 FAQ_FILE = "faq.yml"
 USERDICT_FILE = "userdict.txt"
@@ -73,6 +76,7 @@ class KnowledgeBase:
     faq: list[Faq]
     userdict: list[UserWord] = field(default_factory=list)
     checkup: list[CheckupEntry] = field(default_factory=list)
+    station_types: list[StationTypeSpec] = field(default_factory=list)
 
     def station(self, station_id: str) -> Station | None:
         """Return the station with this id, or None."""
@@ -130,7 +134,7 @@ def _location_names(place: Street | Park) -> list[str]:
 
 def _entry_label(raw: Any, index: int) -> str:
     if isinstance(raw, dict):
-        for key in ("id", "name", "question"):
+        for key in ("id", "name", "question", "code"):
             value = raw.get(key)
             if isinstance(value, str) and value:
                 return f"{value} (#{index})"
@@ -245,7 +249,9 @@ def parse_userdict(text: str, file: Path | str = USERDICT_FILE) -> list[UserWord
 def knowledge_files(root: Path) -> list[Path]:
     """Every file the loader reads, in a stable order."""
     docs = sorted((root / DOCUMENTS_DIR).glob("*.md"))
-    names = [RULES_FILE, STATIONS_FILE, LOCATIONS_FILE, FAQ_FILE, USERDICT_FILE, CHECKUP_FILE]
+    names = [
+        RULES_FILE, STATION_TYPES_FILE, STATIONS_FILE, LOCATIONS_FILE, FAQ_FILE, USERDICT_FILE, CHECKUP_FILE,
+    ]  # fmt: skip
     return docs + [root / n for n in names if (root / n).exists()]
 
 
@@ -269,9 +275,11 @@ def load_knowledge(root: Path) -> KnowledgeBase:
         raise KnowledgeFormatError(doc_dir, "(dir)", "(file)", "没有任何 .md 文档 (no documents)")
     documents = [load_document(f) for f in doc_files]
     rules = _validate_list(root / RULES_FILE, _read_yaml(root / RULES_FILE), "rules", Rule, "rule")
+    station_types = load_station_types(root / STATION_TYPES_FILE)
     stations = _validate_list(
         root / STATIONS_FILE, _read_yaml(root / STATIONS_FILE), "stations", Station, "station"
     )
+    stations = _with_declared_types(root / STATIONS_FILE, stations, station_types)
     faq = _validate_list(root / FAQ_FILE, _read_yaml(root / FAQ_FILE), "faq", Faq, "faq")
     locations = _load_locations(root / LOCATIONS_FILE)
     base = KnowledgeBase(
@@ -283,10 +291,42 @@ def load_knowledge(root: Path) -> KnowledgeBase:
         faq=faq,
         userdict=load_userdict(root / USERDICT_FILE),
         checkup=_load_checkup(root / CHECKUP_FILE),
+        station_types=station_types,
     )
     _check_references(base)
     check_checkup(root / CHECKUP_FILE, base)
     return base
+
+
+def load_station_types(file: Path) -> list[StationTypeSpec]:
+    """The kinds of body: unique codes and labels, exactly one fallback."""
+    types = _validate_list(file, _read_yaml(file), "station_types", StationTypeSpec)
+    if not types:
+        raise KnowledgeFormatError(file, "station_types", "station_types", "至少需要一种站点类型")
+    _check_unique(file, (t.code for t in types), {}, "code")
+    labels: dict[str, str] = {}
+    for spec in types:
+        if labels.setdefault(spec.label, spec.code) != spec.code:
+            message = f"名称“{spec.label}”与 {labels[spec.label]} 重复"
+            raise KnowledgeFormatError(file, spec.code, "label", message)
+    fallbacks = [t.code for t in types if t.fallback]
+    if len(fallbacks) != 1:
+        message = f"应有且只有一种 fallback: true 的类型（现有：{'、'.join(fallbacks) or '没有'}）"
+        raise KnowledgeFormatError(file, "station_types", "fallback", message)
+    return types
+
+
+def _with_declared_types(file: Path, stations: list[Station], types: list[StationTypeSpec]) -> list[Station]:
+    """Each station with its declared type (which carries the label); unknown codes are errors."""
+    declared: dict[str, StationType] = {t.code: t.type for t in types}
+    result = []
+    for station in stations:
+        if station.type not in declared:
+            known = "、".join(declared)
+            message = f"未知的站点类型“{station.type}”，请先在 {STATION_TYPES_FILE} 中添加（现有：{known}）"
+            raise KnowledgeFormatError(file, station.id, "type", message)
+        result.append(station.model_copy(update={"type": declared[station.type]}))
+    return result
 
 
 def _load_checkup(file: Path) -> list[CheckupEntry]:

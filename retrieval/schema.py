@@ -4,43 +4,84 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler, field_validator
+from pydantic_core import CoreSchema, core_schema
 
 # Mainland landlines (021-35363288), mobiles and short national hotlines (12330, 12345).
 PHONE_PATTERN = re.compile(r"^(0\d{2,3}-\d{7,8}(-\d{1,6})?|1[3-9]\d{9}|123\d{2})$")
 
 
-class StationType(str, Enum):  # noqa: UP042 - str() and format() must stay as they were
-    """Fixed vocabulary of body types; the API uses the codes."""
+class StationType(str):
+    """A station type code from knowledge/station_types.yml, carrying its Chinese label.
 
-    trademark_station = "trademark_station"
-    copyright_station = "copyright_station"
-    service_center = "service_center"
-    protection_center = "protection_center"
-    mediation = "mediation"
-    court = "court"
-    tech_transfer = "tech_transfer"
-    overseas = "overseas"
-    regulator = "regulator"
+    The loader gives every station the declared value, so whoever holds a station can show its
+    label; the codes compare and hash as plain strings.
+    """
+
+    label: str
+    service_center: ClassVar[StationType]  # the codes the code itself names (compose, check-up)
+    trademark_station: ClassVar[StationType]
+    copyright_station: ClassVar[StationType]
+    protection_center: ClassVar[StationType]
+    mediation: ClassVar[StationType]
+    court: ClassVar[StationType]
+    tech_transfer: ClassVar[StationType]
+    overseas: ClassVar[StationType]
+    regulator: ClassVar[StationType]
+
+    def __new__(cls, code: str, label: str = "") -> StationType:
+        value = super().__new__(cls, code)
+        value.label = label or getattr(code, "label", "") or str(code)
+        return value
+
+    @property
+    def value(self) -> str:
+        """The code (as the former enum's `.value`)."""
+        return str(self)
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        def keep_label(value: Any, handler: core_schema.ValidatorFunctionWrapHandler) -> StationType:
+            return value if isinstance(value, StationType) else cls(handler(value))
+
+        return core_schema.no_info_wrap_validator_function(
+            keep_label,
+            core_schema.str_schema(pattern=STATION_TYPE_CODE),
+            serialization=core_schema.plain_serializer_function_ser_schema(str),
+        )
 
 
-STATION_TYPE_LABELS: dict[StationType, str] = {
-    StationType.trademark_station: "商标品牌指导站",
-    StationType.copyright_station: "版权工作站",
-    StationType.service_center: "知识产权公共服务中心",
-    StationType.protection_center: "知识产权保护中心与维权援助",
-    StationType.mediation: "知识产权纠纷调解",
-    StationType.court: "法院知识产权庭",
-    StationType.tech_transfer: "技术转移与交易",
-    StationType.overseas: "海外维权援助",
-    StationType.regulator: "市场监管（知识产权执法）",
-}
+STATION_TYPE_CODE = r"^[a-z][a-z0-9_]*$"
+for _code in (
+    "service_center", "trademark_station", "copyright_station", "protection_center", "mediation",
+    "court", "tech_transfer", "overseas", "regulator",
+):  # fmt: skip
+    setattr(StationType, _code, StationType(_code))
 
 
-class Status(str, Enum):  # noqa: UP042 - as StationType
+class _TypeLabels(Mapping[str, str]):
+    """Label of a station type value: `STATION_TYPE_LABELS[station.type]`. Lists nothing: the
+    types themselves are data (KnowledgeBase.station_types)."""
+
+    def __getitem__(self, key: str) -> str:
+        return key.label if isinstance(key, StationType) else str(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+
+STATION_TYPE_LABELS: Mapping[str, str] = _TypeLabels()
+
+
+class Status(str, Enum):  # noqa: UP042 - str() and format() must stay as they were
     current = "current"
     historical = "historical"
     unknown = "unknown"
@@ -129,6 +170,24 @@ class Rule(Strict):
     reviewed_against: str = ""  # ... against this source
 
 
+class StationTypeSpec(Strict):
+    """One kind of service body (knowledge/station_types.yml): what it is for and who is sent there."""
+
+    code: str = Field(pattern=STATION_TYPE_CODE)
+    label: str = Field(min_length=1)  # Chinese name shown to users, e.g. 商标品牌指导站
+    serves: str = Field(min_length=1)  # what to ask it about (可以咨询：…)
+    bring: str = Field(min_length=1)  # what to have ready (建议准备：…)
+    source: str = Field(min_length=1)
+    needs: list[str] = Field(default_factory=list)  # canonical needs routed here (维权, 诉讼…)
+    ip_types: list[str] = Field(default_factory=list)  # IP types whose registering or questions come here
+    fallback: bool = False  # the body for anything else; stands in when a type has no station
+
+    @property
+    def type(self) -> StationType:
+        """The code as a value that carries the label."""
+        return StationType(self.code, self.label)
+
+
 class Station(Strict):
     """One service body; fields without a source stay empty."""
 
@@ -209,7 +268,7 @@ CHECKUP_OPTIONS: dict[str, tuple[str, ...]] = {
 CHECKUP_FIELDS = ("industry", "location", "size", "ip", "plans", "dispute")
 
 
-class CheckupSection(str, Enum):  # noqa: UP042 - as StationType
+class CheckupSection(str, Enum):  # noqa: UP042 - as Status
     """The groups of a check-up report, in the order they are shown."""
 
     apply = "apply"  # 可以申请/可以利用

@@ -11,7 +11,6 @@ from retrieval.provenance import REVIEW_FIELDS
 from retrieval.schema import (
     CHECKUP_FIELDS,
     CHECKUP_OPTIONS,
-    STATION_TYPE_LABELS,
     CheckupEntry,
     Document,
     Faq,
@@ -21,6 +20,7 @@ from retrieval.schema import (
 )
 from service.admin.entities import EntityValidationError, title_of
 from service.admin.kinds import KINDS, SECTION_LABELS
+from service.admin.station_types import draft_station_types, type_choices
 from service.admin.store import KnowledgeStore
 
 # What a report line can rest on, as staff call it; the order of the form's list.
@@ -63,7 +63,7 @@ def form_options(store: KnowledgeStore) -> dict[str, Any]:
             kind: _choices((e.key, title_of(kind, e.data)) for e in store.entries(kind))
             for kind in ("rule", "faq", "document")
         }
-        | {"station_type": _choices((t.value, label) for t, label in STATION_TYPE_LABELS.items())},
+        | {"station_type": type_choices(store)},
         "fields": {"rule": _quotable("rule", RULE_FIELDS), "faq": _quotable("faq", FAQ_FIELDS)},
     }
 
@@ -77,6 +77,7 @@ def draft_base(store: KnowledgeStore) -> KnowledgeBase:
         stations=[Station.model_validate(e.data) for e in store.entries("station")],
         locations=store.locations() or Locations(streets=[], parks=[]),
         faq=[Faq.model_validate(e.data) for e in store.entries("faq")],
+        station_types=draft_station_types(store),
     )
 
 

@@ -8,10 +8,14 @@ from typing import Any
 from service.admin.checkup import check_references
 from service.admin.entities import Validated, flat, title_of, validate
 from service.admin.state import AdminState
+from service.admin.station_types import check_station_type
 from service.admin.store import Entry, KnowledgeStore, describe
 
 # Checks of one entry against the rest of the draft, by kind; a kind without one needs none.
-DRAFT_CHECKS: dict[str, Callable[[KnowledgeStore, dict[str, Any]], None]] = {"checkup": check_references}
+DRAFT_CHECKS: dict[str, Callable[[KnowledgeStore, dict[str, Any]], None]] = {
+    "checkup": check_references,
+    "station": check_station_type,
+}
 
 
 def entry_body(entry: Entry) -> dict[str, Any]:

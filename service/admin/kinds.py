@@ -18,11 +18,11 @@ from retrieval.knowledge import (
     FAQ_FILE,
     LOCATIONS_FILE,
     RULES_FILE,
+    STATION_TYPES_FILE,
     STATIONS_FILE,
     USERDICT_FILE,
 )
 from retrieval.schema import (
-    STATION_TYPE_LABELS,
     CheckupEntry,
     CheckupSection,
     Document,
@@ -30,6 +30,7 @@ from retrieval.schema import (
     Locations,
     Rule,
     Station,
+    StationTypeSpec,
 )
 
 
@@ -142,6 +143,16 @@ LABELS: dict[str, dict[str, str]] = {
         "how_to_apply": "申报方式",
         "notes": "备注",
     },
+    "station_type": {
+        "code": "代码",
+        "label": "名称",
+        "serves": "可以咨询",
+        "bring": "建议准备",
+        "source": "来源",
+        "needs": "分派的需求",
+        "ip_types": "分派的知识产权类型",
+        "fallback": "兜底类型",
+    },
     "station": {
         "id": "编号",
         "title": "标题",
@@ -193,9 +204,10 @@ KIND_LIST = (
          title_field="title", resource="documents", searched=True),
     Kind("rule", "政策条目", Rule, Files("rules", RULES_FILE, "list"), LABELS["rule"],
          title_field="title", resource="rules", searched=True, reviewable=True),
+    Kind("station_type", "站点类型", StationTypeSpec, Files("station_types", STATION_TYPES_FILE, "list"),
+         LABELS["station_type"], key_field="code", title_field="label", resource="station-types"),
     Kind("station", "服务站点", Station, Files("stations", STATIONS_FILE, "list"), LABELS["station"],
-         title_field="name", resource="stations", searched=True, reviewable=True, places=True,
-         choices={"type": ("类型", tuple(STATION_TYPE_LABELS.values()))}),
+         title_field="name", resource="stations", searched=True, reviewable=True, places=True),
     Kind("faq", "常见问答", Faq, Files("faq", FAQ_FILE, "list"), LABELS["faq"],
          title_field="question", resource="faq", searched=True, reviewable=True),
     Kind("checkup", "体检规则", CheckupEntry, Files("checkup", CHECKUP_FILE, "list"), LABELS["checkup"],

@@ -120,7 +120,8 @@ class AdminState:
             log.error("knowledge store left empty: %s", error)
             return 0
         count = self.store.seed(seed_entries(base))
-        count += self.store.seed_kind("checkup", seed_entries(base))  # stores seeded before the check-up
+        for kind in ("checkup", "station_type"):  # stores seeded before these kinds existed
+            count += self.store.seed_kind(kind, seed_entries(base))
         if count:
             self.store.audit("system", "seed", str(self.admin.knowledge_dir), f"{count}条")
             log.info("knowledge store seeded with %d entries from %s", count, self.admin.knowledge_dir)

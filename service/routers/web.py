@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 from pathlib import Path
 
@@ -10,10 +9,7 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from retrieval.schema import STATION_TYPE_LABELS
-
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
-LABELS_PLACEHOLDER = "/*STATION_TYPE_LABELS*/{}"
 # Everything is served from this gateway: no CDN, no inline script, no external connections.
 PAGE_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -49,12 +45,8 @@ async def widget_js() -> Response:
 
 @lru_cache(maxsize=1)
 def widget_source() -> str:
-    """widget.js with the station type vocabulary filled in from the knowledge schema."""
-    source = (STATIC_DIR / "widget.js").read_text(encoding="utf-8")
-    labels = json.dumps(
-        {code.value: label for code, label in STATION_TYPE_LABELS.items()}, ensure_ascii=False
-    )
-    return source.replace(LABELS_PLACEHOLDER, labels, 1)
+    """widget.js as shipped (station type labels come with each reply's stations)."""
+    return (STATIC_DIR / "widget.js").read_text(encoding="utf-8")
 
 
 def _page(name: str) -> HTMLResponse:

@@ -8,7 +8,6 @@
   if (window.__ipgpChatLoaded) return;
   window.__ipgpChatLoaded = true;
 
-  const STATION_TYPE_LABELS = /*STATION_TYPE_LABELS*/{};
   const script = document.currentScript;
   const BASE = new URL(".", script && script.src ? script.src : window.location.href).href;
   const MODE = script && script.dataset.mode === "page" ? "page" : "widget";
@@ -288,7 +287,7 @@
   }
 
   function stationTypeLabel(station) {
-    return str(station.type_label) || STATION_TYPE_LABELS[str(station.type)] || str(station.type) || EMPTY_FIELD;
+    return str(station.type_label) || str(station.type) || EMPTY_FIELD;
   }
 
   function field(label, value, makeLink) {

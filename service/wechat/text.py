@@ -6,7 +6,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from retrieval.schema import STATION_TYPE_LABELS, StationType
 from service.schemas import Button, ChatResponse
 
 WELCOME = (
@@ -101,14 +100,8 @@ def station_block(station: Mapping[str, object]) -> str:
 
 
 def station_type_label(station: Mapping[str, object]) -> str:
-    explicit = _field(station, "type_label")
-    if explicit:
-        return explicit
-    code = _field(station, "type")
-    try:
-        return STATION_TYPE_LABELS[StationType(code)]
-    except ValueError:
-        return code
+    """The label the reply sends with the station (the code if an older reply has none)."""
+    return _field(station, "type_label") or _field(station, "type")
 
 
 def _field(data: Mapping[str, object], key: str) -> str:

@@ -14,11 +14,13 @@ from rasa_sdk import Tracker
 from actions import resources
 from retrieval.errors import RetrievalError
 from retrieval.hits import Hit, SearchResult, Source
-from retrieval.knowledge import KnowledgeBase
-from retrieval.schema import Locations, Park, Station, StationType, Status, Street
+from retrieval.knowledge import STATION_TYPES_FILE, KnowledgeBase, load_station_types
+from retrieval.schema import Locations, Park, Station, StationType, StationTypeSpec, Status, Street
 
 ROOT = Path(__file__).resolve().parents[2]
 T = StationType
+KINDS: list[StationTypeSpec] = load_station_types(ROOT / "knowledge" / STATION_TYPES_FILE)
+LABELLED = {k.code: k.type for k in KINDS}
 
 
 @pytest.fixture(scope="session")
@@ -115,7 +117,7 @@ def station(
     return Station(
         id=ident,
         name=f"站点{ident}",
-        type=type_,
+        type=LABELLED.get(type_, type_),
         services=list(services),
         address=address,
         phone=phone,
@@ -158,7 +160,9 @@ def build_directory(root: Path) -> KnowledgeBase:
             Park(name="大创智", aliases=["创智天地"]),
         ],
     )
-    return KnowledgeBase(root=root, documents=[], rules=[], stations=stations, locations=locations, faq=[])
+    return KnowledgeBase(
+        root=root, documents=[], rules=[], stations=stations, locations=locations, faq=[], station_types=KINDS
+    )
 
 
 @pytest.fixture

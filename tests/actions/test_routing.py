@@ -7,6 +7,7 @@ import pytest
 from actions.routing import RouteDecision, RouteQuery, plan_types, primary_need, route
 from retrieval.knowledge import KnowledgeBase
 from retrieval.schema import StationType
+from tests.actions.conftest import KINDS
 
 T = StationType
 
@@ -39,7 +40,7 @@ def ids(decision: RouteDecision) -> list[str]:
 def test_plan_types(
     needs: tuple[str, ...], ip_type: str | None, expected: tuple[StationType, ...], unclear: bool
 ) -> None:
-    assert plan_types(needs, ip_type) == (expected, unclear)
+    assert plan_types(needs, ip_type, KINDS) == (expected, unclear)
 
 
 def test_primary_need_prefers_disputes_and_overseas() -> None:
@@ -134,6 +135,7 @@ def test_missing_type_falls_back_to_the_centre(directory: KnowledgeBase) -> None
         faq=[],
         locations=directory.locations,
         stations=[s for s in directory.stations if s.type != T.court],
+        station_types=directory.station_types,
     )
     decision = route(RouteQuery(("诉讼",), None, None), without_court)
     assert decision.missing_type and {s.type for s in decision.stations} == {T.service_center}

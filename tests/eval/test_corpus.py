@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
+from retrieval.knowledge import STATION_TYPES_FILE, load_station_types
 from retrieval.normalize import normalize_text
-from retrieval.schema import StationType
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "tests" / "eval" / "corpus.jsonl"
@@ -31,7 +31,7 @@ MINIMUM = {
 REGISTERS = {"formal", "colloquial", "keyword", "typo", "traditional", "english", "context"}
 CONVERSATIONAL = {"multi", "handover", "persona"}
 CHECK_KEYS = {"expect", "not_expect", "sources", "route", "fallback", "honest"}
-STATION_TYPES = {member.value for member in StationType}
+STATION_TYPES = {kind.code for kind in load_station_types(KNOWLEDGE / STATION_TYPES_FILE)}
 # Plan sections that state a fact an enterprise may ask about (the `from` of fact items: "plan:<section>").
 PLAN_SECTIONS = (
     "header", "一", "二", "三(一)", "三(二)", "三(三)", "三(四)",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
@@ -12,6 +13,8 @@ import numpy as np
 import pytest
 
 from retrieval.normalize import normalize_text
+
+REPO_KNOWLEDGE = Path(__file__).resolve().parents[2] / "knowledge"
 
 FAKE_DIM = 64
 
@@ -154,6 +157,7 @@ def write_knowledge(root: Path, long_text: str | None = None) -> Path:
         "userdict.txt": USERDICT,
     }.items():
         (root / name).write_text(textwrap.dedent(text), encoding="utf-8")
+    shutil.copy(REPO_KNOWLEDGE / "station_types.yml", root / "station_types.yml")  # the types as shipped
     return root
 
 

@@ -42,6 +42,11 @@ def _edit(path: Path, old: str, new: str) -> None:
         ("locations.yml", 'code: "310110016"', 'code: "3101"', "殷行街道", "code"),
         ("faq.yml", "    answer: 12330", "    answr: 12330", "demo-hotline", "answr"),
         ("documents/demo-plan.md", "date: 2024-03-15", "date: 2024-13-45", "demo-plan", "date"),
+        ("station_types.yml", "  - code: regulator\n", "  - code: Regulator\n", "Regulator", "code"),
+        ("station_types.yml", "  - code: regulator\n", "  - code: court\n", "court", "code"),  # twice
+        ("station_types.yml", "label: 法院知识产权庭\n", "label: 版权工作站\n", "court", "label"),  # twice
+        ("station_types.yml", "    fallback: true\n", "", "station_types", "fallback"),  # none left
+        ("station_types.yml", "    bring: 技术需求或专利清单的简要说明\n", "", "tech_transfer", "bring"),
     ],
 )
 def test_bad_field_names_file_entry_and_field(
@@ -100,7 +105,17 @@ def test_knowledge_hash_is_stable_and_tracks_edits(knowledge_dir: Path) -> None:
     first = knowledge_hash(knowledge_dir)
     assert first == knowledge_hash(knowledge_dir)
     _edit(knowledge_dir / "faq.yml", "热线。", "热线（已更新）。")
-    assert knowledge_hash(knowledge_dir) != first
+    second = knowledge_hash(knowledge_dir)
+    assert second != first
+    _edit(knowledge_dir / "station_types.yml", "label: 版权工作站", "label: 版权服务工作站")
+    assert knowledge_hash(knowledge_dir) != second
+
+
+def test_stations_carry_the_label_of_their_declared_type(knowledge_dir: Path) -> None:
+    base = load_knowledge(knowledge_dir)
+    codes = [t.code for t in base.station_types]
+    assert codes[:3] == ["trademark_station", "copyright_station", "service_center"]
+    assert {s.id: s.type.label for s in base.stations}["demo-tm-station"] == "商标品牌指导站"
 
 
 def test_resolve_location_prefers_longest_alias(knowledge_dir: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 import textwrap
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ from service.admin.settings import AdminSettings
 from service.admin.state import AdminState
 from service.main import create_app
 from service.settings import Settings
+
+REPO_KNOWLEDGE = Path(__file__).resolve().parents[2] / "knowledge"
 
 PASSWORD = "correct-horse-battery"
 DIM = 256
@@ -157,6 +160,7 @@ def write_knowledge(root: Path) -> Path:
         ("userdict.txt", USERDICT),
     ):
         (root / name).write_text(textwrap.dedent(text), encoding="utf-8")
+    shutil.copy(REPO_KNOWLEDGE / "station_types.yml", root / "station_types.yml")  # the types as shipped
     return root
 
 

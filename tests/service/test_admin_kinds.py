@@ -20,7 +20,15 @@ NEW_ENTRIES = {
         "when": {"plans": ["融资"]},
         "ref": {"kind": "rule", "id": "pledge-subsidy", "fields": ["rate_and_cap"]},
         "reason": "您有融资打算。",
-    }
+    },
+    "station_type": {
+        "code": "patent_station",
+        "label": "专利工作站",
+        "serves": "专利申请和专利布局",
+        "bring": "技术交底材料",
+        "source": "示例来源",
+        "ip_types": ["专利"],
+    },
 }
 
 
@@ -68,7 +76,9 @@ def test_every_edited_kind_has_working_routes(editor: Staff, kind: Kind) -> None
 
 
 def test_the_table_is_complete_and_consistent() -> None:
-    assert set(KINDS) == {"document", "rule", "station", "faq", "checkup", "term", "locations"}
+    assert set(KINDS) == {
+        "document", "rule", "station_type", "station", "faq", "checkup", "term", "locations",
+    }  # fmt: skip
     resources = [kind.resource for kind in edited_kinds()]
     assert len(set(resources)) == len(resources)
     for kind in KIND_LIST:

@@ -99,9 +99,16 @@ def test_answer_with_buttons_sources_and_stations_renders_as_text() -> None:
                 ],
                 sources=[SOURCE, {**SOURCE, "title": "另一份文件", "status": "historical"}],
                 stations=[
-                    {"type": "trademark_station", "name": "某商标指导站（演示）", "demo": True, "phone": ""},
+                    {
+                        "type": "trademark_station",
+                        "type_label": "商标品牌指导站",  # the label comes with the station (no table here)
+                        "name": "某商标指导站（演示）",
+                        "demo": True,
+                        "phone": "",
+                    },
                     {
                         "type": "tech_transfer",
+                        "type_label": "技术转移与交易",
                         "name": "某中心",
                         "address": "某路1号",
                         "phone": "021-35363288",

@@ -6,7 +6,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Request, Response
 
-from retrieval.schema import STATION_TYPE_LABELS
 from service.admin.checkup import form_options
 from service.admin.consistency import stale_mentions
 from service.admin.deps import StaffDep, StateDep, client_ip
@@ -14,6 +13,7 @@ from service.admin.editing import checked, entry_body, save_new
 from service.admin.entities import EntityValidationError
 from service.admin.freshness import keep_review
 from service.admin.kinds import KIND_LIST, Kind, edited_kinds
+from service.admin.station_types import type_choices
 from service.admin.store import describe
 
 
@@ -101,7 +101,7 @@ def locations(_: StaffDep, state: StateDep) -> dict[str, Any]:
     return {
         "streets": [s.name for s in places.streets] if places else [],
         "parks": [p.name for p in places.parks] if places else [],
-        "station_types": [{"code": t.value, "label": label} for t, label in STATION_TYPE_LABELS.items()],
+        "station_types": type_choices(state.store),
     }
 
 

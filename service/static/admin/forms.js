@@ -15,6 +15,16 @@ const Forms = (() => {
      reference list (strings or {code, label}); opts.by: that list is keyed by another field's value;
      opts.showFor: [field, values] shows the row only while that field holds one of the values. */
   const SPECS = {
+    station_type: [
+      ["code", "text", { hint: "小写字母、数字、_；站点的“类型”引用它；保存后不可修改" }],
+      ["label", "text", { hint: "用户看到的中文名称" }],
+      ["serves", "area", { hint: "可以咨询的事项" }],
+      ["bring", "area", { hint: "建议准备的材料（展示时注明“以站点要求为准”）" }],
+      ["source", "area"],
+      ["needs", "lines", { hint: "每行一个需求（如 维权、诉讼）；同一需求的多种类型按列表顺序分派" }],
+      ["ip_types", "lines", { hint: "每行一种（如 商标、版权）：注册或咨询这类权利时分派到这里" }],
+      ["fallback", "check", { hint: "有且只有一种：其他问题分派到这里，某类型没有站点时由它代替" }],
+    ],
     station: [
       ["id", "text", { hint: "小写字母、数字、-、_；保存后不可修改" }],
       ["name", "text"],
