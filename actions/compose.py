@@ -11,7 +11,7 @@ from actions.answering import Picked, citation, select_sentences, source_payload
 from actions.routing import RouteDecision
 from retrieval.entries import station_source
 from retrieval.hits import Hit
-from retrieval.schema import STATION_TYPE_LABELS, Station, StationType
+from retrieval.schema import Station, StationType
 
 END_MARKS = "。！？!?；;…"
 ANSWER_HITS = 3
@@ -181,7 +181,7 @@ def station_payload(station: Station) -> dict[str, Any]:
     return {
         "id": station.id,
         "type": station.type.value,
-        "type_label": STATION_TYPE_LABELS[station.type],
+        "type_label": station.type.label,
         "name": station.name,
         "address": station.address,
         "phone": station.phone,
@@ -210,7 +210,7 @@ def _intro(decision: RouteDecision, location_text: str | None, labels: dict[str,
         return labels["intro_unknown_location"].format(place=location_text or "")
     if decision.missing_type:
         return labels["intro_missing_type"]
-    types = "、".join(STATION_TYPE_LABELS[t] for t in decision.station_types)
+    types = "、".join(t.label for t in decision.station_types)
     return labels["intro"].format(types=types)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, ClassVar
@@ -64,21 +63,6 @@ for _code in (
     setattr(StationType, _code, StationType(_code))
 
 
-class _TypeLabels(Mapping[str, str]):
-    """Label of a station type value: `STATION_TYPE_LABELS[station.type]`. Lists nothing: the
-    types themselves are data (KnowledgeBase.station_types)."""
-
-    def __getitem__(self, key: str) -> str:
-        return key.label if isinstance(key, StationType) else str(key)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(())
-
-    def __len__(self) -> int:
-        return 0
-
-
-STATION_TYPE_LABELS: Mapping[str, str] = _TypeLabels()
 
 
 class Status(str, Enum):  # noqa: UP042 - str() and format() must stay as they were
