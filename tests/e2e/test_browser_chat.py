@@ -31,10 +31,18 @@ SOURCE = {
     "status": "current",
     "snippet": "测试原文片段：对质押贷款给予贴息。",
 }
-STATIONS = [
-    {"type": "trademark_station", "name": "测试商标指导站（演示）", "address": "", "phone": "", "demo": True},
+STATIONS = [  # the actions send each type's Chinese label (knowledge/station_types.yml) with the code
+    {
+        "type": "trademark_station",
+        "type_label": "商标品牌指导站",
+        "name": "测试商标指导站（演示）",
+        "address": "",
+        "phone": "",
+        "demo": True,
+    },
     {
         "type": "tech_transfer",
+        "type_label": "技术转移与交易",
         "name": "测试技术转移中心",
         "address": "测试路1号",
         "phone": "021-12345678",
