@@ -199,22 +199,18 @@ async def test_an_unsure_or_old_source_adds_one_caution_line(
 
 
 @pytest.mark.anyio
-async def test_a_handover_plan_sets_the_slot_the_rules_start_the_form_on(
-    use_directory: KnowledgeBase, domain: dict[str, Any]
+@pytest.mark.parametrize(
+    ("text", "intent", "form"),
+    [("/request_human", c.REQUEST_HUMAN, c.HANDOVER_FORM), ("知识产权体检", c.START_CHECKUP, c.CHECKUP_FORM)],
+)
+async def test_a_form_plan_sets_the_slot_the_rules_start_the_form_on(
+    text: str, intent: str, form: str, use_directory: KnowledgeBase, domain: dict[str, Any]
 ) -> None:
-    dispatcher, events = await run(make_tracker("/request_human", c.REQUEST_HUMAN), domain)
-    assert dispatcher.messages == [] and slot(events, c.SLOT_NEXT_FORM) == c.HANDOVER_FORM
-    started = {c.SLOT_NEXT_FORM: c.HANDOVER_FORM}
+    dispatcher, events = await run(make_tracker(text, intent), domain)
+    assert dispatcher.messages == [] and slot(events, c.SLOT_NEXT_FORM) == form
+    started = {c.SLOT_NEXT_FORM: form}
     dispatcher, events = await run(make_tracker("你好", c.GREET, slots=started), domain)
     assert slot(events, c.SLOT_NEXT_FORM) is None  # reset on the next message
-
-
-@pytest.mark.anyio
-async def test_a_checkup_plan_sets_the_slot_and_sends_nothing(
-    use_directory: KnowledgeBase, domain: dict[str, Any]
-) -> None:
-    dispatcher, events = await run(make_tracker("知识产权体检", c.START_CHECKUP), domain)
-    assert dispatcher.messages == [] and slot(events, c.SLOT_NEXT_FORM) == c.CHECKUP_FORM
 
 
 def test_a_passage_scored_far_below_the_best_is_not_quoted() -> None:

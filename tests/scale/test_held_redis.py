@@ -13,14 +13,11 @@ import redis
 import xmltodict
 from fastapi.testclient import TestClient
 
-from service.deps import get_rasa
-from service.main import create_app
-from service.settings import Settings
 from service.wechat import text
 from service.wechat.dedup import Answer, LocalFlight
 from service.wechat.held_redis import RedisHeldReplies
 from tests.scale.conftest import REDIS_URL
-from tests.scale.test_redis_state import TOKEN, post_text
+from tests.scale.test_redis_state import gateways_sharing_redis, post_text
 from tests.service.test_wechat_webhook import SlowRasa
 
 pytestmark = pytest.mark.scale
@@ -115,23 +112,8 @@ def test_with_redis_down_answers_are_held_in_this_gateway(redis_prefix: str) -> 
 @pytest.fixture
 def two_gateways(tmp_path: Path, redis_prefix: str) -> Iterator[tuple[list[TestClient], SlowRasa]]:
     rasa = SlowRasa()
-    clients = []
-    for name in ("a", "b"):
-        settings = Settings(
-            var_dir=tmp_path / name,
-            index_dir=tmp_path / "index",
-            action_port=1,
-            wechat_token=TOKEN,
-            wechat_reply_deadline_s=0.3,
-            redis_url=REDIS_URL,
-            redis_prefix=redis_prefix,
-        )
-        app = create_app(settings)
-        app.dependency_overrides[get_rasa] = lambda: rasa
-        clients.append(TestClient(app).__enter__())
-    yield clients, rasa
-    for client in clients:
-        client.__exit__(None, None, None)
+    with gateways_sharing_redis(tmp_path, redis_prefix, rasa, wechat_reply_deadline_s=0.3) as clients:
+        yield clients, rasa
 
 
 def content(response: Any) -> str:

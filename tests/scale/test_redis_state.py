@@ -6,6 +6,7 @@ import asyncio
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -161,26 +162,39 @@ def test_numbered_options_answer_a_digit_at_any_gateway(redis_prefix: str) -> No
 TOKEN = "scale-token"
 
 
+@contextmanager
+def gateways_sharing_redis(
+    tmp_path: Path, redis_prefix: str, rasa: SlowRasa, **settings: Any
+) -> Iterator[list[TestClient]]:
+    """Two gateway apps (a, b) on one Redis prefix and one scripted Rasa."""
+    clients = []
+    for name in ("a", "b"):
+        app = create_app(
+            Settings(
+                var_dir=tmp_path / name,
+                index_dir=tmp_path / "index",
+                action_port=1,
+                wechat_token=TOKEN,
+                redis_url=REDIS_URL,
+                redis_prefix=redis_prefix,
+                **settings,
+            )
+        )
+        app.dependency_overrides[get_rasa] = lambda: rasa
+        clients.append(TestClient(app).__enter__())
+    try:
+        yield clients
+    finally:
+        for client in clients:
+            client.__exit__(None, None, None)
+
+
 @pytest.fixture
 def two_gateways(tmp_path: Path, redis_prefix: str) -> Iterator[tuple[list[TestClient], SlowRasa]]:
     rasa = SlowRasa()
     rasa.delay_s = 0.5
-    clients = []
-    for name in ("a", "b"):
-        settings = Settings(
-            var_dir=tmp_path / name,
-            index_dir=tmp_path / "index",
-            action_port=1,
-            wechat_token=TOKEN,
-            redis_url=REDIS_URL,
-            redis_prefix=redis_prefix,
-        )
-        app = create_app(settings)
-        app.dependency_overrides[get_rasa] = lambda: rasa
-        clients.append(TestClient(app).__enter__())
-    yield clients, rasa
-    for client in clients:
-        client.__exit__(None, None, None)
+    with gateways_sharing_redis(tmp_path, redis_prefix, rasa) as clients:
+        yield clients, rasa
 
 
 def post_text(client: TestClient, msg_id: int, content: str) -> Any:
