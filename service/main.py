@@ -23,12 +23,13 @@ from service.metrics import router as metrics_router
 from service.middleware import EdgeLimits, edge_rates, install_fallback_errors, install_log_redaction
 from service.rasa_client import HttpRasaClient
 from service.ratelimit_redis import shared_edge_rates
+from service.redis_connections import RedisConnections
 from service.routers import chat, checkup, feedback, health, web, wechat
 from service.settings import Settings, get_settings
 from service.store import Store
-from service.wechat.dedup_redis import RedisConnections, redis_responder
 from service.wechat.replay import InMemoryNonces, NonceMemory, RedisNonces, ReplayGuard
 from service.wechat.responder import Responder
+from service.wechat.responder_redis import redis_responder
 
 log = logging.getLogger(__name__)
 

@@ -17,11 +17,14 @@ from fastapi.testclient import TestClient
 
 from service.deps import get_rasa
 from service.main import create_app
+from service.redis_connections import RedisConnections
 from service.schemas import Button
 from service.settings import Settings
 from service.wechat.dedup import Answer
-from service.wechat.dedup_redis import RedisConnections, RedisDeduplicator, RedisOptions, RedisTokenApi
+from service.wechat.dedup_redis import RedisDeduplicator
+from service.wechat.options_redis import RedisOptions
 from service.wechat.signature import sign
+from service.wechat.token_redis import RedisTokenApi
 from tests.scale.conftest import REDIS_URL
 from tests.service.test_wechat_api import APP_ID, APP_SECRET, FakeWeChat
 from tests.service.test_wechat_webhook import SlowRasa
