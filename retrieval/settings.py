@@ -12,13 +12,21 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from retrieval.calibration import MODEL_FILE
 
 
-class RetrievalSettings(BaseSettings):
-    """Where the knowledge, index and model live, and the measured fusion/answer parameters."""
+class KnowledgePaths(BaseSettings):
+    """Where the knowledge and the live index are: declared once for every process that reads
+    them (retrieval, the gateway, the admin), from IPGP_KNOWLEDGE_DIR and IPGP_INDEX_DIR."""
 
     model_config = SettingsConfigDict(env_prefix="IPGP_", extra="ignore")
 
     knowledge_dir: Path = Path("knowledge")
     index_dir: Path = Path(".cache/index")
+
+
+class RetrievalSettings(KnowledgePaths):
+    """Where the model lives, and the measured fusion/answer parameters."""
+
+    model_config = SettingsConfigDict(env_prefix="IPGP_", extra="ignore")
+
     model_dir: Path = Path(".cache/models/multilingual-e5-small")
 
     # Fusion (chosen on the dev set; see BENCHMARKS.md "Retrieval").

@@ -7,12 +7,14 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from retrieval.settings import KnowledgePaths
 
 DEFAULT_SECRET = "dev-secret-change-me"
 
 
-class Settings(BaseSettings):
+class Settings(KnowledgePaths):
     """All gateway settings; the supervisor reads the ports of the other two processes from here."""
 
     model_config = SettingsConfigDict(env_prefix="IPGP_", extra="ignore")
@@ -32,7 +34,6 @@ class Settings(BaseSettings):
     database_url: str = ""  # empty: SQLite file in var_dir
     secret_key: str = DEFAULT_SECRET
     public_url: str = ""  # where users reach the chat page; empty: http://host:port/
-    index_dir: Path = Path(".cache/index")  # same variable (IPGP_INDEX_DIR) as retrieval reads
     cors_origins: str = ""  # comma-separated origins of other sites that embed the widget
     log_format: Literal["json", "text"] = "json"  # the gateway's log lines under the supervisor
     metrics_token: str = ""  # set: /metrics answers only `Authorization: Bearer <token>`

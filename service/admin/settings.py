@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
+from retrieval.settings import KnowledgePaths
 from service.settings import DEFAULT_SECRET, Settings
 
 
@@ -15,12 +15,12 @@ class AdminConfigError(Exception):
     """The administration is configured unsafely (e.g. the default session secret in production)."""
 
 
-class AdminSettings(BaseSettings):
-    """Knowledge store location, session and login backoff parameters, publish checks."""
+class AdminSettings(KnowledgePaths):
+    """Knowledge store location (knowledge_dir seeds it on first start), session and login backoff
+    parameters, publish checks."""
 
     model_config = SettingsConfigDict(env_prefix="IPGP_", extra="ignore")
 
-    knowledge_dir: Path = Path("knowledge")  # seed source on first start (same variable as retrieval)
     freshness_months: int = Field(default=12, ge=1, le=120)  # same variable as retrieval: overdue after this
     knowledge_database_url: str = ""  # empty: gateway database_url if set, else var_dir/knowledge.db
     session_secret: str = ""  # empty: the gateway's secret_key

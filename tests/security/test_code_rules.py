@@ -125,3 +125,18 @@ def test_the_import_reader_sees_absolute_and_relative_imports(tmp_path: Path) ->
     assert {"service.routers.web", "service.routers.chat", "service.admin.routes.users"} <= found
     assert "service.admin.editing.save_new" in found
     assert "bench.stats" in found
+
+
+def test_where_knowledge_and_index_live_is_declared_once() -> None:
+    found = []
+    for path in python_files():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ClassDef) and "model_config" in ast.unparse(node):  # settings
+                for field in node.body:
+                    target = field.target if isinstance(field, ast.AnnAssign) else None
+                    if isinstance(target, ast.Name) and target.id in ("knowledge_dir", "index_dir"):
+                        found.append((target.id, str(path.relative_to(ROOT)), node.name))
+    assert sorted(found) == [
+        ("index_dir", "retrieval/settings.py", "KnowledgePaths"),
+        ("knowledge_dir", "retrieval/settings.py", "KnowledgePaths"),
+    ]
