@@ -160,36 +160,6 @@ class ValidateCheckupForm(RawAnswerForm):
                 dispatcher.utter_message(text=form["invalid"].format(example=texts()["examples"][field]))
         return {slot: answer}
 
-    def validate_checkup_industry(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> dict[str, Any]:
-        return self._answer(c.SLOT_CHECKUP_INDUSTRY, value, dispatcher)
-
-    def validate_checkup_location(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> dict[str, Any]:
-        return self._answer(c.SLOT_CHECKUP_LOCATION, value, dispatcher)
-
-    def validate_checkup_size(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> dict[str, Any]:
-        return self._answer(c.SLOT_CHECKUP_SIZE, value, dispatcher)
-
-    def validate_checkup_ip(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> dict[str, Any]:
-        return self._answer(c.SLOT_CHECKUP_IP, value, dispatcher)
-
-    def validate_checkup_plans(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> dict[str, Any]:
-        return self._answer(c.SLOT_CHECKUP_PLANS, value, dispatcher)
-
-    def validate_checkup_dispute(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> dict[str, Any]:
-        return self._answer(c.SLOT_CHECKUP_DISPUTE, value, dispatcher)
-
     def validate_checkup_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
@@ -206,6 +176,25 @@ class ValidateCheckupForm(RawAnswerForm):
             return {c.SLOT_CHECKUP_CONFIRMED: True}
         self._say(dispatcher, "confirm_invalid")
         return {c.SLOT_CHECKUP_CONFIRMED: None}
+
+
+def _question_validator(slot: str) -> Any:
+    """`validate_<slot>` for one profile question: every answer goes through `_answer`."""
+
+    def validate(
+        self: ValidateCheckupForm,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: dict[str, Any],
+    ) -> dict[str, Any]:
+        return self._answer(slot, value, dispatcher)
+
+    return validate
+
+
+for _slot in QUESTION_SLOTS:  # rasa-sdk finds validators by name
+    setattr(ValidateCheckupForm, f"validate_{_slot}", _question_validator(_slot))
 
 
 def clear_checkup() -> list[EventType]:

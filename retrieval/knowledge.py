@@ -6,6 +6,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -105,12 +106,13 @@ class KnowledgeBase:
         """Normalised text with the names of bodies named after places blanked out: in
         "同济大学上海国际知识产权学院" 同济 is a body, not the enterprise's place."""
         key = normalize_text(text)
-        for body in self._bodies_named_after_places():
+        for body in self._bodies_named_after_places:
             key = key.replace(body, " ")
         return key
 
+    @cached_property
     def _bodies_named_after_places(self) -> list[str]:
-        """Station names (before any "（") that hold a place name inside a longer name."""
+        """Station names (before any "（") that hold a place name inside a longer name (once per base)."""
         aliases = {a for place in self._places() for a in _location_names(place) if a}
         names = {normalize_text(s.name.split("（")[0]) for s in self.stations}
         return sorted(
