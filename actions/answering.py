@@ -1,4 +1,4 @@
-"""Pure helpers for answers: pick the sentences that answer a question, cite them, build payloads."""
+"""Pure helpers for answers: pick the sentences that answer a question, describe their sources."""
 
 from __future__ import annotations
 
@@ -25,7 +25,6 @@ CONDITION_CUES = ("条件", "资格", "要求", "谁可以", "哪些企业", "�
 CONDITION_LABELS = ("适用对象：",)  # the record line saying who may apply (retrieval/entries.py)
 DATE_CUES = ("哪天", "何时", "什么时候", "哪一年", "哪年", "日期", "时间", "几月", "多久")
 _DATE = re.compile(r"\d{4}\s*年|\d{1,2}\s*月|\d{4}-\d{2}")
-_YEAR = re.compile(r"(20\d{2})\s*年度?")
 
 
 @dataclass(frozen=True)
@@ -132,51 +131,8 @@ def _clip(pick: Picked, max_chars: int) -> Picked:
     return Picked(pick.passage, pick.position, pick.text[: max_chars - 1] + "…", pick.score)
 
 
-def status_label(hit: Hit, labels: dict[str, str]) -> str:
-    """现行 / 历史（2021年度） / 现行状态未注明, from the hit's source status."""
-    status = hit.source.status.value
-    if status == "current":
-        return labels["status_current"]
-    if status == "historical":
-        year = _YEAR.search(f"{hit.title} {hit.source.title}")
-        if year:
-            return labels["status_historical_year"].format(year=year.group(1))
-        return labels["status_historical"]
-    return labels["status_unknown"]
-
-
-_ISO = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
-
-
-def chinese_date(value: str) -> str:
-    """2024-03-15 → 2024年3月15日, 2022-03 → 2022年3月; anything else as written (2021, 约2023年)."""
-    match = _ISO.match(value.strip())
-    if not match:
-        return value
-    year, month, day = match.groups()
-    return f"{year}年{int(month)}月" + (f"{int(day)}日" if day else "")
-
-
-def citation(hit: Hit, labels: dict[str, str]) -> str:
-    """One source in words: title, document number, section, date, status (and 演示数据)."""
-    source = hit.source
-    title = source.title or hit.title
-    shown = f"《{title}》" if hit.kind == "document" and not title.startswith("《") else title
-    parts = [shown]
-    if source.number and source.number not in title:
-        parts.append(source.number)
-    if hit.section and hit.section not in title:
-        parts.append(hit.section)
-    if source.date:
-        parts.append(chinese_date(source.date))
-    parts.append(status_label(hit, labels))
-    if source.demo:
-        parts.append(labels["demo"])
-    return "，".join(parts)
-
-
 def source_payload(hit: Hit, snippet: str) -> dict[str, Any]:
-    """The `sources` entry the widget expands under an answer."""
+    """A citation object: what the source is and what was quoted; the gateway words it."""
     source = hit.source
     return {
         "title": source.title or hit.title,
@@ -187,6 +143,10 @@ def source_payload(hit: Hit, snippet: str) -> dict[str, Any]:
         "snippet": snippet,
         "url": source.url,
         "demo": bool(source.demo),
+        "kind": hit.kind,
+        "doc_id": hit.doc_id,
+        "chunk_id": hit.chunk_id,
+        "entry": hit.title,
     }
 
 

@@ -1,4 +1,5 @@
-"""Builds reply text, buttons and custom payloads for answers and routes from data templates."""
+"""Builds answers and routes as channel-neutral replies (parts, citation and station objects) from data
+templates; the gateway renders them once per channel (service/present/)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from actions.answering import Picked, citation, select_sentences, source_payload, split_sentences
+from actions.answering import Picked, select_sentences, source_payload, split_sentences
 from actions.routing import RouteDecision
 from retrieval.entries import station_source
 from retrieval.hits import Hit
@@ -24,11 +25,28 @@ SKIPPED_LABELS = frozenset({"来源", "演示数据", "类别", "服务范围", 
 
 @dataclass(frozen=True)
 class Reply:
-    """One bot message: text, buttons and the custom JSON the gateway turns into fields."""
+    """One bot message in channel-neutral parts. Citations and station details are objects, never
+    text: the gateway words and draws them (service/present/), once per channel."""
 
-    text: str
+    body: str
     buttons: list[dict[str, str]] = field(default_factory=list)
-    payload: dict[str, Any] = field(default_factory=dict)
+    lead: str = ""  # said before the body: the closest-match marker, a route's introduction
+    notes: list[str] = field(default_factory=list)  # said after: cautions, what to bring, a question back
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    stations: list[dict[str, Any]] = field(default_factory=list)
+    tier: str = ""  # certain / closest / none; "" for replies that are not answers
+    fallback: bool = False
+
+    @property
+    def text(self) -> str:
+        """What the bot says in words (the tracker's text); the stations' names tell lists apart."""
+        names = "、".join(str(s["name"]) for s in self.stations)
+        return "\n".join(part for part in (self.lead, self.body, names, *self.notes) if part)
+
+    def payload(self) -> dict[str, Any]:
+        """The custom JSON the gateway reads (service/chat.py)."""
+        parts = {"lead": self.lead, "body": self.body, "notes": self.notes, "sources": self.sources}
+        return {"reply": {**parts, "stations": self.stations, "tier": self.tier}, "fallback": self.fallback}
 
 
 def answer_reply(
@@ -42,13 +60,13 @@ def answer_reply(
     level: str = "",
     caution: Callable[[Hit], str] | None = None,
 ) -> Reply:
-    """A short answer from the best sentences of the top hits, with its citation and sources.
+    """A short answer from the best sentences of the top hits, with the sources it quotes.
 
     A tentative answer (the closest passage, not a close match) says so before the text.
     Sentences contained in `skip` (the previous answer) are left out; with `clauses`, the parts of
     sentences between commas are picked instead of whole sentences; `level` is the level of
     government the question names. `caution` gives a hit's line
-    on how sure the knowledge is ("" when none is due); one line is added, and shown with the source.
+    on how sure the knowledge is ("" when none is due); one line is added as a note, and kept with its source.
     """
     labels = texts["answer"]
     top = answering_hits(hits, level)
@@ -65,18 +83,20 @@ def answer_reply(
     picks = with_standard(picks, top, passages)
     used = sorted({p.passage for p in picks})
     answer = "".join(_passage_answer(top[i], [p for p in picks if p.passage == i], labels) for i in used)
-    citations = "；".join(citation(top[i], labels) for i in used)
-    body = labels["body_tentative" if tentative else "body"].format(answer=answer)
     cautions = {i: caution(top[i]) if caution else "" for i in used}
     notes = list(dict.fromkeys(c for c in cautions.values() if c))
-    text = "\n".join([body, labels["citation"].format(citations=citations), *notes[:1]])
     sources = [
         {**source_payload(top[i], "".join(p.text for p in picks if p.passage == i)), "caution": cautions[i]}
         for i in used
     ]
-    tier = "closest" if tentative else "certain"
-    payload = {"sources": sources, "fallback": False, "tier": tier}
-    return Reply(text, list(labels["follow_up_buttons"]), payload)
+    return Reply(
+        answer,
+        list(labels["follow_up_buttons"]),
+        lead=labels["tentative_lead"] if tentative else "",
+        notes=notes[:1],
+        sources=sources,
+        tier="closest" if tentative else "certain",
+    )
 
 
 STANDARD_LABEL = "标准与上限："  # a subsidy rule's amount line: said whenever the rule is
@@ -150,15 +170,7 @@ def subject_of(hit: Hit) -> str:
 def no_answer_reply(texts: dict[str, Any]) -> Reply:
     """The honest 'the knowledge base has no answer' reply, offering the centre and a human."""
     labels = texts["no_answer"]
-    return Reply(labels["text"].strip(), list(labels["buttons"]), {"fallback": True, "tier": "none"})
-
-
-CITED_SOURCES = 3  # a station list cites at most this many distinct sources in its text
-CITED_CHARS = 40
-
-
-def clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return Reply(labels["text"].strip(), list(labels["buttons"]), tier="none", fallback=True)
 
 
 def station_source_payload(station: Station) -> dict[str, Any]:
@@ -173,6 +185,8 @@ def station_source_payload(station: Station) -> dict[str, Any]:
         "snippet": "、".join(station.services),
         "url": source.url,
         "demo": station.demo,
+        "kind": "station",
+        "doc_id": station.id,
     }
 
 
@@ -188,21 +202,6 @@ def station_payload(station: Station) -> dict[str, Any]:
         "hours": station.hours,
         "demo": station.demo,
     }
-
-
-def station_line(number: int, station: Station, labels: dict[str, str]) -> str:
-    """'1. 名称【演示数据】 地址：…；电话：…' or the honest 'no public contact' marker."""
-    name = station.name + (labels["station_demo"] if station.demo else "")
-    details = [
-        labels[key].format(**{key: value})
-        for key, value in (("address", station.address), ("phone", station.phone), ("hours", station.hours))
-        if value
-    ]
-    if not details:
-        return f"{number}. {name}（{labels['no_contact']}）"
-    if not station.phone:
-        details.append(labels["no_contact"])
-    return f"{number}. {name}\n   " + "；".join(details)
 
 
 def _intro(decision: RouteDecision, location_text: str | None, labels: dict[str, str]) -> str:
@@ -246,23 +245,24 @@ def route_reply(
     """
     labels = texts["route"]
     if not decision.stations:
-        return Reply(labels["nothing"], list(labels["buttons"]), {"stations": [], "fallback": True})
-    lines = [labels["missed"]] if missed else []
-    lines.append(_intro(decision, location_text, labels))
-    lines += [station_line(i, s, labels) for i, s in enumerate(decision.stations, start=1)]
-    lines += _notes(decision, labels, guide)
+        return Reply(labels["nothing"], list(labels["buttons"]), fallback=True)
+    lead = [labels["missed"]] if missed else []
+    lead.append(_intro(decision, location_text, labels))
+    notes = _notes(decision, labels, guide)
     buttons = list(labels["buttons"])
     if decision.needs_location:
-        lines.append(labels["ask_location"])
+        notes.append(labels["ask_location"])
         buttons = list(labels["location_buttons"]) + buttons
     if decision.needs_need:
-        lines.append(labels["ask_need"])
+        notes.append(labels["ask_need"])
         buttons = list(labels["need_buttons"]) + buttons
-    sources = [station_source_payload(s) for s in decision.stations]
-    titles = list(dict.fromkeys(clip(p["title"], CITED_CHARS) for p in sources))
-    lines.append(labels["citation"].format(citations="；".join(titles[:CITED_SOURCES])))
-    stations = [station_payload(s) for s in decision.stations]
-    payload: dict[str, Any] = {"stations": stations, "sources": sources}
-    if missed:
-        payload.update(fallback=True, tier="none")
-    return Reply("\n".join(lines), buttons, payload)
+    return Reply(
+        "",
+        buttons,
+        lead="\n".join(lead),
+        notes=notes,
+        sources=[station_source_payload(s) for s in decision.stations],
+        stations=[station_payload(s) for s in decision.stations],
+        tier="none" if missed else "",
+        fallback=missed,
+    )

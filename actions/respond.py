@@ -79,10 +79,8 @@ def search_candidates(turn: Turn, vocab: Vocabulary, search: Search) -> Searched
 
 
 def send(dispatcher: CollectingDispatcher, reply: Reply) -> None:
-    """Send text, buttons and the custom payload as one bot message."""
-    dispatcher.utter_message(
-        text=reply.text, buttons=reply.buttons or None, json_message=reply.payload or None
-    )
+    """Send the words, buttons and the reply's parts as one bot message."""
+    dispatcher.utter_message(text=reply.text, buttons=reply.buttons or None, json_message=reply.payload())
 
 
 def respond(dispatcher: CollectingDispatcher, turn: Turn, vocab: Vocabulary) -> list[EventType]:
@@ -92,7 +90,7 @@ def respond(dispatcher: CollectingDispatcher, turn: Turn, vocab: Vocabulary) -> 
         searched = search_candidates(turn, vocab, lambda q: resources.get_searcher().search(q, k=SEARCH_K))
     except RetrievalError as error:
         log.error("search failed: %s", error)
-        send(dispatcher, Reply(texts["errors"]["knowledge"], [], {"fallback": True}))
+        send(dispatcher, Reply(texts["errors"]["knowledge"], fallback=True))
         return []
     plan = plan_turn(turn, vocab, searched.evidence)
     log.info("plan %s (%s)", plan.kind, plan.reason)
@@ -155,7 +153,7 @@ def answer(
     if reply.text == turn.last_answer:
         reply = draft(skip=turn.last_answer)
     if reply.text == turn.last_answer:
-        reply = Reply(texts["answer"]["nothing_more"], list(texts["answer"]["follow_up_buttons"]), {})
+        reply = Reply(texts["answer"]["nothing_more"], list(texts["answer"]["follow_up_buttons"]))
     send(dispatcher, reply)
     return [
         SlotSet(c.SLOT_TOPIC, c.TOPIC_QUESTION),
@@ -210,7 +208,7 @@ def route_to_station(
         directory = resources.get_knowledge()
     except RetrievalError as error:
         log.error("knowledge base failed to load: %s", error)
-        send(dispatcher, Reply(texts["errors"]["knowledge"], [], {"fallback": True}))
+        send(dispatcher, Reply(texts["errors"]["knowledge"], fallback=True))
         return []
     words = tuple(w for n in plan.needs for w in vocab.needs.get(n, ()))
     query = RouteQuery(plan.needs, plan.ip_type, plan.location, relevance_words=words)
@@ -219,6 +217,7 @@ def route_to_station(
         decision, texts, resources.station_guide(), location_text=plan.location, missed=missed
     )
     if reply.text == turn.last_answer:  # asked again: point at the list instead of repeating it
-        reply = Reply(texts["route"]["repeated"], reply.buttons, reply.payload)
+        repeated = texts["route"]["repeated"]
+        reply = Reply(repeated, reply.buttons, stations=reply.stations, sources=reply.sources)
     send(dispatcher, reply)
     return [*_route_slots(decision, turn, plan), SlotSet(c.SLOT_LAST_ANSWER, reply.text)]

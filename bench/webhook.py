@@ -46,7 +46,14 @@ BENCH_AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 BENCH_APP_ID = "wxbench000000000"
 FAKE_REPLY = [
     {"text": "（基准测试）固定答复。", "buttons": [{"title": "下一步", "payload": "/next"}]},
-    {"custom": {"sources": [{"title": "基准测试来源", "number": "测试〔2024〕1号", "status": "current"}]}},
+    {
+        "custom": {
+            "reply": {
+                "body": "（基准测试）固定答复。",
+                "sources": [{"title": "基准测试来源", "number": "测试〔2024〕1号", "status": "current"}],
+            }
+        }
+    },
 ]
 
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from service.present.citation import citations
+from service.present.plain import plain_text
+from service.present.wording import wording
 from service.schemas import Button, ChatReply, ChatResponse, Referral
 
 
@@ -45,15 +48,46 @@ def convert(sender_id: str, messages: list[dict[str, Any]]) -> Conversion:
             if isinstance(custom.get("checkup"), dict) and replies:
                 checkups.append((len(replies) - 1, custom["checkup"]))
                 replies[-1].checkup = custom["checkup"]
-            if custom.get("sources") or custom.get("stations") or custom.get("tier"):
+            if "reply" in custom:
                 if not replies:
                     replies.append(ChatReply())
-                last = replies[-1]
-                last.sources.extend(custom.get("sources") or [])
-                last.stations.extend(custom.get("stations") or [])
-                last.tier = str(custom.get("tier") or last.tier)
-    response = ChatResponse(sender_id=sender_id, replies=replies, fallback=fallback)
+                _take_parts(replies[-1], custom["reply"])
+    response = ChatResponse(sender_id=sender_id, replies=[present(r) for r in replies], fallback=fallback)
     return Conversion(response, referrals, checkups)
+
+
+class ReplyParts(BaseModel):
+    """The `reply` object of an action's custom payload (actions/compose.py:Reply.payload)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    lead: str = ""
+    body: str = ""
+    notes: list[str] = Field(default_factory=list)
+    sources: list[dict[str, object]] = Field(default_factory=list)
+    stations: list[dict[str, object]] = Field(default_factory=list)
+    tier: str = ""
+
+
+def _take_parts(reply: ChatReply, raw: Any) -> None:
+    try:
+        parts = ReplyParts.model_validate(raw)
+    except ValidationError as error:
+        raise BadRasaMessageError(f"bad reply payload: {error.error_count()} errors") from error
+    reply.lead, reply.body, reply.notes, reply.tier = parts.lead, parts.body, parts.notes, parts.tier
+    reply.sources, reply.stations = parts.sources, parts.stations
+
+
+def present(reply: ChatReply) -> ChatReply:
+    """Word the citations and render the plain text, once; a reply of words alone is all body."""
+    labels = wording()
+    if not (reply.lead or reply.body or reply.stations):
+        reply.body = reply.text
+    reply.citation_label, reply.citations = (
+        citations(reply.sources, labels["citation"]) if reply.sources else ("", [])
+    )
+    reply.text = plain_text(reply, labels)
+    return reply
 
 
 def _button(raw: dict[str, Any]) -> Button:

@@ -31,9 +31,21 @@ class Button(BaseModel):
     payload: str
 
 
+class Citation(BaseModel):
+    text: str  # the source in words (service/present/wording.yml)
+    url: str = ""  # where it can be read: the gateway's source page, or the issuer's page
+
+
 class ChatReply(BaseModel):
+    """One bot message: its parts for the widget, and `text`, the same reply as plain text."""
+
     text: str = ""
+    lead: str = ""  # before the body: the closest-match marker, a station list's introduction
+    body: str = ""
+    notes: list[str] = Field(default_factory=list)  # after the stations: cautions, what to bring, a question
     buttons: list[Button] = Field(default_factory=list)
+    citation_label: str = ""  # 来源： / 站点信息来源：
+    citations: list[Citation] = Field(default_factory=list)
     sources: list[dict[str, object]] = Field(default_factory=list)
     stations: list[dict[str, object]] = Field(default_factory=list)
     tier: str = ""  # certain / closest (marked as the closest match) / none; "" for other replies

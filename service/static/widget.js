@@ -414,18 +414,60 @@
     return box;
   }
 
+  // A link the gateway gave: its own pages as paths ("/sources/…"), other sites by http(s) address.
+  function safeHref(url) {
+    const text = str(url);
+    if (/^\/[A-Za-z0-9_\-./#%?=&]*$/.test(text) && !text.startsWith("//")) return new URL(text.slice(1), BASE).href;
+    return /^https?:\/\//i.test(text) ? text : "";
+  }
+
+  // The reply's own words: the lead (the closest-match marker, a list's introduction) and the body.
+  // Replies saved before the parts existed carry only `text`.
+  function renderWords(reply) {
+    const lead = str(reply.lead);
+    const body = str(reply.body);
+    if (!lead && !body) {
+      return str(reply.text) && !Array.isArray(reply.citations) ? el("div", { className: "bubble", text: str(reply.text) }) : null;
+    }
+    return el("div", { className: "bubble" }, [
+      lead ? el("p", { className: "lead", text: lead }) : null,
+      body ? el("p", { className: "body", text: body }) : null,
+    ]);
+  }
+
+  // The citation line: the gateway's label and words, each citation a link where it has a page.
+  function renderCitations(reply) {
+    const citations = Array.isArray(reply.citations) ? reply.citations.filter((c) => c && str(c.text)) : [];
+    if (!citations.length) return null;
+    const line = el("p", { className: "citation" }, [el("span", { text: str(reply.citation_label) })]);
+    citations.forEach((citation, index) => {
+      if (index) line.appendChild(document.createTextNode("；"));
+      const href = safeHref(citation.url);
+      line.appendChild(
+        href
+          ? el("a", { text: str(citation.text), attrs: { href, target: "_blank", rel: "noopener noreferrer" } })
+          : el("span", { text: str(citation.text) }),
+      );
+    });
+    return line;
+  }
+
   function renderBot(entry, latest) {
     const stack = el("div", { className: "stack" });
     const replies = Array.isArray(entry.replies) ? entry.replies : [];
     for (const reply of replies) {
       if (!reply || typeof reply !== "object") continue;
       const report = reply.checkup && typeof reply.checkup === "object" ? renderCheckup(reply) : null;
-      if (report) stack.appendChild(report);
-      else if (str(reply.text)) stack.appendChild(el("div", { className: "bubble", text: str(reply.text) }));
+      const words = report || renderWords(reply);
+      if (words) stack.appendChild(words);
       const stations = Array.isArray(reply.stations) ? reply.stations.filter((s) => s && typeof s === "object") : [];
       if (stations.length) {
         stack.appendChild(el("ul", { className: "stations", attrs: { "aria-label": "推荐机构" } }, stations.map(renderStation)));
       }
+      const notes = Array.isArray(reply.notes) ? reply.notes.map(str).filter(Boolean) : [];
+      if (notes.length) stack.appendChild(el("div", { className: "notes" }, notes.map((n) => el("p", { text: n }))));
+      const cited = renderCitations(reply);
+      if (cited) stack.appendChild(cited);
       const sources = Array.isArray(reply.sources) ? reply.sources : [];
       if (sources.length) stack.appendChild(renderSources(sources));
       const quick = latest && Array.isArray(reply.buttons) ? renderQuickReplies(reply.buttons) : null;

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import yaml
 from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
 
 from actions import resources
 from retrieval.errors import RetrievalError
@@ -205,3 +206,20 @@ def use_searcher(monkeypatch: pytest.MonkeyPatch) -> Callable[..., FakeSearcher]
 def anyio_backend() -> str:
     """Async action tests run on asyncio (anyio's pytest plugin)."""
     return "asyncio"
+
+
+def shown(dispatcher: CollectingDispatcher) -> list[dict[str, Any]]:
+    """The actions' messages as the chat API shows them: each rendered by the gateway (service.chat),
+    its parts (text, body, sources, stations, tier) flat, with the turn's fallback flag; a template
+    response keeps its name."""
+    from service.chat import convert
+
+    out: list[dict[str, Any]] = []
+    for message in dispatcher.messages:
+        rest = [{"text": message.get("text"), "buttons": message.get("buttons")}]
+        if message.get("custom"):
+            rest.append({"custom": message["custom"]})
+        response = convert("t", rest).response
+        reply = response.replies[0].model_dump() if response.replies else {}
+        out.append({**reply, "fallback": response.fallback, "response": message.get("response")})
+    return out

@@ -1,19 +1,15 @@
-"""Sentence selection, citations and follow-up questions (pure functions)."""
+"""Sentence selection, source objects and follow-up questions (pure functions)."""
 
 from __future__ import annotations
 
 import pytest
 
 from actions.answering import (
-    chinese_date,
-    citation,
     combine_follow_up,
     select_sentences,
     source_payload,
     split_sentences,
 )
-from actions.resources import replies
-from retrieval.schema import Status
 from tests.actions.conftest import hit
 
 PLAN = (
@@ -56,35 +52,12 @@ def test_no_overlap_still_returns_the_top_passage_opening() -> None:
     assert [p.text for p in picks] == ["第一句。"]
 
 
-def test_citation_of_a_current_document() -> None:
-    text = citation(hit("…"), replies()["answer"])
-    assert text.startswith("《上海市杨浦区关于国家知识产权强市建设试点城区工作方案")
-    assert "杨府发〔2024〕4号" in text and "四、（二）6." in text and "2024年3月15日" in text
-    assert text.endswith("现行")
-
-
-def test_citation_of_a_historical_rule_names_its_year() -> None:
-    rule = hit(
-        "每件最高1500元。",
-        kind="rule",
-        title="2021年度杨浦区国内发明专利授权资助",
-        section="",
-        number="",
-        date="2022-03-03",
-        status=Status.historical,
-    )
-    text = citation(rule, replies()["answer"])
-    assert "历史（2021年度）" in text and not text.startswith("《")
-
-
-def test_citation_marks_demo_data() -> None:
-    text = citation(hit("…", kind="station", demo=True, status=Status.unknown), replies()["answer"])
-    assert "演示数据" in text and "现行状态未注明" in text
-
-
 def test_source_payload_fields() -> None:
     payload = source_payload(hit("贴息50%。"), "贴息50%。")
-    assert set(payload) == {"title", "number", "section", "date", "status", "snippet", "url", "demo"}
+    assert set(payload) == {
+        *("title", "number", "section", "date", "status", "snippet", "url", "demo"),
+        *("kind", "doc_id", "chunk_id", "entry"),
+    }
     assert payload["status"] == "current" and payload["demo"] is False
 
 
@@ -139,14 +112,6 @@ def test_warm_up_survives_a_missing_index(
     monkeypatch.setattr(resources, "get_searcher", no_index)
     resources.warm_up()  # logs and returns: the first question retries
     assert "warm-up failed" in caplog.text
-
-
-@pytest.mark.parametrize(
-    ("value", "shown"),
-    [("2024-03-15", "2024年3月15日"), ("2022-03", "2022年3月"), ("2021", "2021"), ("约2023年", "约2023年")],
-)
-def test_source_dates_read_as_chinese_dates(value: str, shown: str) -> None:
-    assert chinese_date(value) == shown
 
 
 def test_a_heading_that_names_what_is_asked_brings_its_passage_sentences() -> None:

@@ -19,7 +19,7 @@ from retrieval.errors import IndexNotBuiltError
 from retrieval.hits import SearchResult
 from retrieval.knowledge import KnowledgeBase
 from retrieval.schema import Status
-from tests.actions.conftest import FakeSearcher, hit, make_tracker
+from tests.actions.conftest import FakeSearcher, hit, make_tracker, shown
 
 PLAN = (
     "鼓励企业开展知识产权质押融资，降低中小企业知识产权质押融资成本，"
@@ -46,10 +46,10 @@ async def test_answers_with_sentences_citation_and_sources(
     use_searcher([hit(PLAN)])
     tracker = make_tracker("知识产权质押贷款有贴息吗？贴多少？", c.ASK_QUESTION)
     dispatcher, events = await run(tracker, domain)
-    [message] = dispatcher.messages
+    [message] = shown(dispatcher)
     assert "50%" in message["text"] and "来源：" in message["text"] and "杨府发〔2024〕4号" in message["text"]
     assert "保险业务" not in message["text"]  # only the matching sentence, not the passage
-    payload = message["custom"]
+    payload = message
     assert payload["fallback"] is False
     [source] = payload["sources"]
     assert source["number"] == "杨府发〔2024〕4号" and "50%" in source["snippet"]
@@ -65,12 +65,12 @@ async def test_a_tentative_match_is_answered_and_marked_as_such(
 ) -> None:
     use_searcher([hit(PLAN)], certain=False)
     dispatcher, _ = await run(make_tracker("质押贷款贴息是多少", c.ASK_QUESTION), domain)
-    [message] = dispatcher.messages
+    [message] = shown(dispatcher)
     assert message["text"].startswith("知识库中与您的问题最相关的内容如下") and "50%" in message["text"]
-    assert message["custom"]["fallback"] is False and message["custom"]["sources"]
+    assert message["fallback"] is False and message["sources"]
     use_searcher([hit(PLAN)])
     dispatcher, _ = await run(make_tracker("质押贷款贴息是多少", c.ASK_QUESTION), domain)
-    assert not dispatcher.messages[0]["text"].startswith("知识库中")
+    assert not shown(dispatcher)[0]["text"].startswith("知识库中")
 
 
 @pytest.mark.anyio
@@ -79,8 +79,8 @@ async def test_below_threshold_says_so_and_sets_fallback(
 ) -> None:
     use_searcher([hit("无关内容。")], answerable=False)
     dispatcher, _ = await run(make_tracker("知识产权这块的系统怎么操作？", c.ASK_QUESTION), domain)
-    [message] = dispatcher.messages
-    assert message["custom"] == {"fallback": True, "tier": "none"}
+    [message] = shown(dispatcher)
+    assert message["fallback"] is True and message["tier"] == "none" and not message["sources"]
     assert "没有找到" in message["text"] and "公共服务中心" in message["text"]
     assert "来源" not in message["text"]
 
@@ -91,13 +91,11 @@ async def test_an_ip_question_without_an_answer_says_so_and_offers_the_bodies(
 ) -> None:
     use_searcher([hit("无关内容。")], answerable=False)
     dispatcher, _ = await run(make_tracker("商标续展要交多少钱？", c.ASK_QUESTION), domain)
-    [message] = dispatcher.messages
+    [message] = shown(dispatcher)
     assert message["text"].startswith("知识库里没有找到")
-    assert {src["section"] for src in message["custom"]["sources"]} == {
-        s["name"] for s in message["custom"]["stations"]
-    }
-    assert message["custom"]["fallback"] is True and message["custom"]["tier"] == "none"
-    assert {s["type"] for s in message["custom"]["stations"]} == {"trademark_station"}
+    assert {src["section"] for src in message["sources"]} == {s["name"] for s in message["stations"]}
+    assert message["fallback"] is True and message["tier"] == "none"
+    assert {s["type"] for s in message["stations"]} == {"trademark_station"}
 
 
 @pytest.mark.anyio
@@ -106,8 +104,8 @@ async def test_search_errors_become_a_polite_fallback(
 ) -> None:
     use_searcher(error=IndexNotBuiltError("no index"))
     dispatcher, _ = await run(make_tracker("贴息多少", c.ASK_QUESTION), domain)
-    assert dispatcher.messages[0]["custom"] == {"fallback": True}
-    assert "12345" in dispatcher.messages[0]["text"]
+    assert shown(dispatcher)[0]["fallback"] is True and not shown(dispatcher)[0]["sources"]
+    assert "12345" in shown(dispatcher)[0]["text"]
 
 
 @pytest.mark.anyio
@@ -123,7 +121,7 @@ async def test_follow_up_is_completed_with_the_previous_question(
     tracker = make_tracker("那版权呢？", c.INFORM, [{"entity": "ip_type", "value": "版权"}], slots)
     dispatcher, events = await run(tracker, domain)
     assert fake.queries == ["那版权呢？", "版权注册有补贴吗?"]  # alone, then completed by the last question
-    assert dispatcher.messages[0]["custom"]["sources"]
+    assert shown(dispatcher)[0]["sources"]
     assert slot(events, c.SLOT_IP_TYPE) == "版权"
 
 
@@ -134,9 +132,9 @@ async def test_where_to_go_question_gets_an_answer_and_stations(
     use_searcher([hit("版权工作站提供著作权登记咨询。")])
     tracker = make_tracker("公司的软件著作权怎么登记，去哪里咨询？", c.ASK_QUESTION)
     dispatcher, events = await run(tracker, domain)
-    answer, stations = dispatcher.messages
-    assert answer["custom"]["sources"]
-    assert {s["type"] for s in stations["custom"]["stations"]} == {"copyright_station"}
+    answer, stations = shown(dispatcher)
+    assert answer["sources"]
+    assert {s["type"] for s in stations["stations"]} == {"copyright_station"}
     assert "街道或园区" in stations["text"]  # no form after an answer: the reply asks itself
     assert slot(events, c.SLOT_TOPIC) == c.TOPIC_ROUTE
 
@@ -148,8 +146,8 @@ async def test_where_to_go_without_an_answer_shows_only_stations(
     use_searcher([], answerable=False)
     tracker = make_tracker("被起诉侵权了谁能帮忙", c.ASK_QUESTION)
     dispatcher, _ = await run(tracker, domain)
-    [stations] = dispatcher.messages
-    assert {s["type"] for s in stations["custom"]["stations"]} <= {
+    [stations] = shown(dispatcher)
+    assert {s["type"] for s in stations["stations"]} <= {
         "protection_center",
         "regulator",
         "mediation",
@@ -165,8 +163,8 @@ async def test_place_after_a_question_routes(
     slots = {c.SLOT_TOPIC: c.TOPIC_QUESTION, c.SLOT_LAST_QUESTION: "我想咨询商标注册", c.SLOT_IP_TYPE: "商标"}
     tracker = make_tracker("我们公司在五角场", c.INFORM, [{"entity": "location", "value": "五角场"}], slots)
     dispatcher, events = await run(tracker, domain)
-    assert len(dispatcher.messages) == 1
-    assert [s["id"] for s in dispatcher.messages[0]["custom"]["stations"]] == ["tm-wujiaochang"]
+    assert len(shown(dispatcher)) == 1
+    assert [s["id"] for s in shown(dispatcher)[0]["stations"]] == ["tm-wujiaochang"]
     assert slot(events, c.SLOT_LOCATION) == "五角场街道"
 
 
@@ -190,12 +188,12 @@ async def test_an_unsure_or_old_source_adds_one_caution_line(
 ) -> None:
     use_searcher([hit(PLAN, status=status, date=date), hit(PLAN, status=status, date=date)])
     dispatcher, _ = await run(make_tracker("质押贷款贴息是多少", c.ASK_QUESTION), domain)
-    text = dispatcher.messages[0]["text"]
+    text = shown(dispatcher)[0]["text"]
     if line is None:
         assert "提示：" not in text
     else:
         assert text.count("提示：") == 1 and line in text
-        assert dispatcher.messages[0]["custom"]["sources"][0]["caution"]
+        assert shown(dispatcher)[0]["sources"][0]["caution"]
 
 
 @pytest.mark.anyio
@@ -207,7 +205,7 @@ async def test_a_form_plan_sets_the_slot_the_rules_start_the_form_on(
     text: str, intent: str, form: str, use_directory: KnowledgeBase, domain: dict[str, Any]
 ) -> None:
     dispatcher, events = await run(make_tracker(text, intent), domain)
-    assert dispatcher.messages == [] and slot(events, c.SLOT_NEXT_FORM) == form
+    assert shown(dispatcher) == [] and slot(events, c.SLOT_NEXT_FORM) == form
     started = {c.SLOT_NEXT_FORM: form}
     dispatcher, events = await run(make_tracker("你好", c.GREET, slots=started), domain)
     assert slot(events, c.SLOT_NEXT_FORM) is None  # reset on the next message

@@ -14,7 +14,7 @@ from actions import resources
 from actions.action_respond import ActionRespond
 from retrieval.errors import KnowledgeFormatError
 from retrieval.knowledge import KnowledgeBase, load_knowledge
-from tests.actions.conftest import FakeSearcher, hit, make_tracker
+from tests.actions.conftest import FakeSearcher, hit, make_tracker, shown
 from tests.actions.test_respond_answers import slot
 
 
@@ -30,8 +30,8 @@ async def test_one_shot_request_is_routed_without_questions(
 ) -> None:
     tracker = make_tracker("我们在五角场，想注册商标", c.FIND_STATION)
     dispatcher, events = await run(tracker, domain)
-    [message] = dispatcher.messages
-    [station] = message["custom"]["stations"]
+    [message] = shown(dispatcher)
+    [station] = message["stations"]
     assert station["id"] == "tm-wujiaochang" and station["type"] == "trademark_station"
     assert station["demo"] is True and "演示数据" in message["text"]
     assert set(station) == {"id", "type", "type_label", "name", "address", "phone", "hours", "demo"}
@@ -46,8 +46,8 @@ async def test_missing_place_shows_all_and_asks_for_it(
 ) -> None:
     tracker = make_tracker("我想注册商标", c.FIND_STATION)
     dispatcher, events = await run(tracker, domain)
-    [message] = dispatcher.messages
-    assert len(message["custom"]["stations"]) == 3
+    [message] = shown(dispatcher)
+    assert len(message["stations"]) == 3
     assert "街道或园区" in message["text"]  # the reply asks for the place, with buttons
     assert [b["payload"] for b in message["buttons"]][:2] == ["五角场街道", "长阳创谷"]
     assert slot(events, c.SLOT_ROUTE_STATUS) == c.ROUTE_NEED_LOCATION
@@ -58,8 +58,8 @@ async def test_empty_contact_fields_are_never_shown_as_known(
     use_directory: KnowledgeBase, domain: dict[str, Any]
 ) -> None:
     dispatcher, _ = await run(make_tracker("有知识产权问题想咨询", c.FIND_STATION), domain)
-    text = dispatcher.messages[0]["text"]
-    centre = next(s for s in dispatcher.messages[0]["custom"]["stations"] if s["id"] == "centre")
+    text = shown(dispatcher)[0]["text"]
+    centre = next(s for s in shown(dispatcher)[0]["stations"] if s["id"] == "centre")
     assert centre["phone"] == "" and centre["address"] == ""
     assert "暂无公开联系方式" in text and "12345" in text
     assert "电话：12345" in text  # the hotline's number is known and shown
@@ -70,7 +70,7 @@ async def test_unclear_need_asks_for_it_with_buttons(
     use_directory: KnowledgeBase, domain: dict[str, Any]
 ) -> None:
     dispatcher, events = await run(make_tracker("去哪里办", c.FIND_STATION), domain)
-    [message] = dispatcher.messages
+    [message] = shown(dispatcher)
     assert any("维权" in b["payload"] for b in message["buttons"])
     assert slot(events, c.SLOT_ROUTE_STATUS) == c.ROUTE_NEED_NEED
 
@@ -84,8 +84,8 @@ async def test_unknown_place_goes_to_the_centre(use_directory: KnowledgeBase, do
         c.SLOT_ROUTE_STATUS: c.ROUTE_NEED_LOCATION,
     }
     dispatcher, events = await run(make_tracker("浦东张江", c.INFORM, slots=slots), domain)
-    [message] = dispatcher.messages
-    assert {s["type"] for s in message["custom"]["stations"]} == {"service_center"}
+    [message] = shown(dispatcher)
+    assert {s["type"] for s in message["stations"]} == {"service_center"}
     assert "浦东张江" in message["text"]
     assert slot(events, c.SLOT_ROUTE_STATUS) == c.ROUTE_DONE
 
@@ -98,7 +98,7 @@ async def test_where_after_an_answer_is_a_follow_up_question(
     slots = {c.SLOT_TOPIC: c.TOPIC_QUESTION, c.SLOT_LAST_QUESTION: "国家技术转移东部中心的电话是多少？"}
     dispatcher, events = await run(make_tracker("在哪里？", c.FIND_STATION, slots=slots), domain)
     assert fake.queries[-1] == "国家技术转移东部中心的电话是多少? 在哪里？"
-    assert "国权北路" in dispatcher.messages[0]["text"]
+    assert "国权北路" in shown(dispatcher)[0]["text"]
     assert slot(events, c.SLOT_TOPIC) == c.TOPIC_QUESTION
 
 
@@ -122,8 +122,8 @@ async def test_which_department_after_an_answer_routes_on_its_subject(
     else:
         dispatcher = CollectingDispatcher()
         await ActionRespond().run(dispatcher, tracker, domain)
-    [message] = dispatcher.messages
-    types = {station["type"] for station in message["custom"]["stations"]}
+    [message] = shown(dispatcher)
+    types = {station["type"] for station in message["stations"]}
     assert types and types <= {"service_center", "tech_transfer"}
     assert message["text"].startswith("可以联系以下机构")  # routed on the remembered need, not answered again
     assert "站点信息来源：" in message["text"]
@@ -139,7 +139,7 @@ async def test_broken_knowledge_base_gets_an_apology(
 
     monkeypatch.setattr(resources, "get_knowledge", broken)
     dispatcher, _ = await run(make_tracker("想注册商标", c.FIND_STATION), domain)
-    assert dispatcher.messages[0]["custom"] == {"fallback": True}
+    assert shown(dispatcher)[0]["fallback"] is True and not shown(dispatcher)[0]["sources"]
 
 
 @pytest.mark.anyio
@@ -156,7 +156,7 @@ async def test_a_place_given_when_asked_routes_with_it(
 ) -> None:
     slots = {c.SLOT_TOPIC: c.TOPIC_ROUTE, c.SLOT_ROUTE_STATUS: c.ROUTE_NEED_LOCATION, c.SLOT_IP_TYPE: "商标"}
     dispatcher, events = await run(make_tracker(text, intent, slots=slots), domain)
-    assert dispatcher.messages[0]["custom"]["stations"]
+    assert shown(dispatcher)[0]["stations"]
     assert slot(events, c.SLOT_LOCATION) == location
 
 
@@ -164,7 +164,7 @@ async def test_a_place_given_when_asked_routes_with_it(
 async def test_no_place_when_asked_is_accepted(use_directory: KnowledgeBase, domain: dict[str, Any]) -> None:
     slots = {c.SLOT_TOPIC: c.TOPIC_ROUTE, c.SLOT_ROUTE_STATUS: c.ROUTE_NEED_LOCATION, c.SLOT_IP_TYPE: "商标"}
     dispatcher, _ = await run(make_tracker("/deny", c.DENY, slots=slots), domain)
-    assert dispatcher.messages[0]["response"] == "utter_location_skipped"
+    assert shown(dispatcher)[0]["response"] == "utter_location_skipped"
 
 
 @pytest.mark.anyio
@@ -174,9 +174,9 @@ async def test_a_question_taken_for_a_routing_request_is_answered_too(
     use_searcher([hit("推进海外知识产权侵权保险业务的开展，降低企业海外维权成本。")])
     tracker = make_tracker("企业去海外打官司，有没有保险能分担费用？", c.FIND_STATION)
     dispatcher, events = await run(tracker, domain)
-    answer, stations = dispatcher.messages
-    assert "侵权保险" in answer["text"] and answer["custom"]["sources"]
-    assert {s["type"] for s in stations["custom"]["stations"]} == {"overseas"}
+    answer, stations = shown(dispatcher)
+    assert "侵权保险" in answer["text"] and answer["sources"]
+    assert {s["type"] for s in stations["stations"]} == {"overseas"}
     assert slot(events, c.SLOT_TOPIC) == c.TOPIC_ROUTE
 
 
@@ -186,7 +186,7 @@ async def test_being_sued_at_home_is_a_dispute_not_a_lawsuit_to_file(
 ) -> None:
     entities = [{"entity": "need", "value": "诉讼"}]  # the model may tag 起诉 alone
     dispatcher, _ = await run(make_tracker("我们被起诉侵权了，谁能帮忙", c.FIND_STATION, entities), domain)
-    types = {s["type"] for s in dispatcher.messages[0]["custom"]["stations"]}
+    types = {s["type"] for s in shown(dispatcher)[0]["stations"]}
     assert types == {"protection_center", "regulator", "mediation"}
 
 
@@ -195,7 +195,7 @@ async def test_a_typo_of_a_known_term_is_corrected_before_planning(
     use_directory: KnowledgeBase, domain: dict[str, Any]
 ) -> None:
     dispatcher, _ = await run(make_tracker("版全登记去哪，我们在四平路", c.FIND_STATION), domain)
-    assert "版权工作站" in dispatcher.messages[0]["text"]
+    assert "版权工作站" in shown(dispatcher)[0]["text"]
 
 
 @pytest.mark.anyio
@@ -208,4 +208,4 @@ async def test_a_place_tagged_inside_a_body_name_does_not_route(
     text = "同济大学上海国际知识产权学院是何时成立的？"
     entity = {"entity": c.ENTITY_LOCATION, "value": "同济", "start": 0, "end": 2}
     dispatcher, _ = await run(make_tracker(text, c.ASK_QUESTION, entities=[entity]), domain)
-    assert "2016" in dispatcher.messages[0]["text"]
+    assert "2016" in shown(dispatcher)[0]["text"]

@@ -63,13 +63,20 @@ def scripted_reply(message: str) -> list[dict[str, Any]]:
                 "text": "测试回答：贴息的示例说明。",
                 "buttons": [{"title": "怎么申请？", "payload": "/ask_how_to_apply"}],
             },
-            {"custom": {"sources": [SOURCE], "fallback": False}},
+            {
+                "custom": {
+                    "reply": {"body": "测试回答：贴息的示例说明。", "sources": [SOURCE]},
+                    "fallback": False,
+                }
+            },
         ]
     if "五角场" in message:
-        return [{"text": "测试回答：为您找到以下机构。"}, {"custom": {"stations": STATIONS}}]
+        parts = {"lead": "测试回答：为您找到以下机构。", "stations": STATIONS}
+        return [{"text": "测试回答：为您找到以下机构。"}, {"custom": {"reply": parts}}]
     if "<" in message:
         source = {**SOURCE, "title": "<script>window.__xss=2</script>", "snippet": HOSTILE}
-        return [{"text": f"您说：{message} {HOSTILE}"}, {"custom": {"sources": [source]}}]
+        parts = {"body": f"您说：{message} {HOSTILE}", "sources": [source]}
+        return [{"text": f"您说：{message} {HOSTILE}"}, {"custom": {"reply": parts}}]
     if "慢" in message:
         time.sleep(1.5)
     return [{"text": "测试回答：您好。"}]

@@ -15,6 +15,7 @@ SOURCE = {
     "snippet": "贴息",
 }
 STATION = {"type": "trademark_station", "name": "商标品牌指导站（演示）", "demo": True}
+PARTS = {"body": "可享受贷款利率50%的贴息。", "sources": [SOURCE], "stations": [STATION], "tier": "certain"}
 
 
 def test_text_buttons_and_custom_payloads_become_one_reply(client: TestClient, rasa: ScriptedRasa) -> None:
@@ -25,22 +26,29 @@ def test_text_buttons_and_custom_payloads_become_one_reply(client: TestClient, r
                 "text": "可享受贷款利率50%的贴息。",
                 "buttons": [{"title": "怎么申请", "payload": "/ask"}],
             },
-            {"recipient_id": "u1", "custom": {"sources": [SOURCE], "stations": [STATION], "fallback": False}},
+            {"recipient_id": "u1", "custom": {"reply": PARTS, "fallback": False}},
         ]
     )
     response = client.post("/api/chat", json={"sender_id": "u1", "message": "质押贷款有贴息吗"})
     assert response.status_code == 200
     body = response.json()
     assert len(body.pop("turn_id")) == 32  # the server's id of the turn, for feedback
+    station_line = "1. 商标品牌指导站（演示）【演示数据】（暂无公开联系方式）"
+    citation = "杨浦区试点工作方案，杨府发〔2024〕4号，四、（二）6.，现行状态未注明"
     assert body == {
         "sender_id": "u1",
         "replies": [
             {
-                "text": "可享受贷款利率50%的贴息。",
+                "text": f"可享受贷款利率50%的贴息。\n{station_line}\n来源：{citation}",
+                "lead": "",
+                "body": "可享受贷款利率50%的贴息。",
+                "notes": [],
                 "buttons": [{"title": "怎么申请", "payload": "/ask"}],
+                "citation_label": "来源：",
+                "citations": [{"text": citation, "url": ""}],
                 "sources": [SOURCE],
                 "stations": [STATION],
-                "tier": "",
+                "tier": "certain",
                 "checkup": None,
                 "report_url": "",
             }

@@ -8,8 +8,10 @@ from service.chat import BadRasaMessageError, convert
 
 
 def test_custom_payload_before_any_text_opens_its_own_reply() -> None:
-    result = convert("s", [{"custom": {"stations": [{"name": "A"}]}}, {"text": "好的"}])
-    assert [(r.text, r.stations) for r in result.response.replies] == [("", [{"name": "A"}]), ("好的", [])]
+    result = convert("s", [{"custom": {"reply": {"stations": [{"name": "A"}]}}}, {"text": "好的"}])
+    replies = result.response.replies
+    assert [(r.stations, r.body) for r in replies] == [([{"name": "A"}], ""), ([], "好的")]
+    assert replies[0].text.startswith("1. A")
 
 
 def test_fallback_from_any_message_marks_the_turn() -> None:
@@ -28,7 +30,15 @@ def test_empty_rasa_answer_is_an_empty_reply_list() -> None:
 
 
 def test_the_answer_tier_reaches_its_reply() -> None:
-    sources = [{"title": "T"}]
-    messages = [{"text": "答"}, {"custom": {"sources": sources, "tier": "closest"}}, {"text": "再问"}]
+    parts = {"body": "答", "sources": [{"title": "T", "status": "current"}], "tier": "closest"}
+    messages = [{"text": "答"}, {"custom": {"reply": parts}}, {"text": "再问"}]
     replies = convert("s", messages).response.replies
-    assert [(r.text, r.tier) for r in replies] == [("答", "closest"), ("再问", "")]
+    assert [(r.body, r.tier) for r in replies] == [("答", "closest"), ("再问", "")]
+    assert replies[0].text == "答\n来源：T，现行"
+
+
+def test_reply_parts_of_the_wrong_shape_are_a_named_error() -> None:
+    with pytest.raises(BadRasaMessageError):
+        convert("s", [{"custom": {"reply": {"body": "答", "notes": "not a list"}}}])
+    with pytest.raises(BadRasaMessageError):
+        convert("s", [{"custom": {"reply": {"body": "答", "unknown_part": 1}}}])

@@ -13,7 +13,7 @@ from actions.compose import route_reply
 from actions.routing import RouteQuery, route
 from retrieval.errors import KnowledgeFormatError
 from retrieval.knowledge import KnowledgeBase, load_knowledge
-from service.schemas import ChatReply, ChatResponse
+from service.chat import convert
 from service.wechat import text
 from tests.service.test_admin_helpers import REPO_KNOWLEDGE, Staff
 
@@ -76,11 +76,12 @@ def test_the_chat_payload_and_wechat_text_carry_its_label(
     monkeypatch.setattr(resources, "get_knowledge", lambda: base)
     decision = route(RouteQuery(("注册",), "专利"), base)
     reply = route_reply(decision, resources.replies(), resources.station_guide())
-    stations: list[dict[str, Any]] = reply.payload["stations"]
+    stations: list[dict[str, Any]] = reply.stations
     assert stations[0]["type"] == "patent_station" and stations[0]["type_label"] == "专利工作站"
     assert "专利工作站" in reply.text and "技术交底材料" in reply.text  # the label and what to bring
-    response = ChatResponse(sender_id="u", replies=[ChatReply(text="可以去：", stations=stations)])
-    assert "类型：专利工作站" in text.render(response, "http://127.0.0.1:8000/").text
+    response = convert("u", [{"text": reply.text}, {"custom": reply.payload()}]).response
+    wechat = text.render(response, "http://127.0.0.1:8000/").text
+    assert "专利工作站" in wechat and "技术交底材料" in wechat
 
 
 def test_the_admin_serves_it_in_the_station_forms_type_list(editor: Staff) -> None:

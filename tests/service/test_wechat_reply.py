@@ -8,7 +8,8 @@ import re
 import pytest
 import xmltodict
 
-from service.schemas import Button, ChatReply, ChatResponse
+from service.chat import convert
+from service.schemas import ChatResponse
 from service.wechat import text
 from service.wechat.parse import parse
 from service.wechat.reply import text_reply
@@ -84,60 +85,44 @@ SOURCE: dict[str, object] = {
     "date": "2024-03-15",
     "status": "current",
     "snippet": "……",
+    "kind": "document",
 }
 
 
 def test_answer_with_buttons_sources_and_stations_renders_as_text() -> None:
-    response = ChatResponse(
-        sender_id="oUser1",
-        replies=[
-            ChatReply(
-                text="可以申请贴息。",
-                buttons=[
-                    Button(title="怎么申请", payload="/how"),
-                    Button(title="找服务站", payload="/station"),
-                ],
-                sources=[SOURCE, {**SOURCE, "title": "另一份文件", "status": "historical"}],
-                stations=[
-                    {
-                        "type": "trademark_station",
-                        "type_label": "商标品牌指导站",  # the label comes with the station (no table here)
-                        "name": "某商标指导站（演示）",
-                        "demo": True,
-                        "phone": "",
-                    },
-                    {
-                        "type": "tech_transfer",
-                        "type_label": "技术转移与交易",
-                        "name": "某中心",
-                        "address": "某路1号",
-                        "phone": "021-35363288",
-                    },
-                ],
-            )
+    parts = {
+        "lead": "可以联系以下机构：",
+        "body": "可以申请贴息。",
+        "notes": ["提示：以站点要求为准。"],
+        "sources": [SOURCE, {**SOURCE, "title": "另一份文件", "status": "historical"}],
+        "stations": [
+            {"type": "trademark_station", "name": "某商标指导站（演示）", "demo": True, "phone": ""},
+            {"type": "tech_transfer", "name": "某中心", "address": "某路1号", "phone": "021-35363288"},
         ],
-    )
+    }
+    buttons = [{"title": "怎么申请", "payload": "/how"}, {"title": "找服务站", "payload": "/station"}]
+    response = convert(
+        "oUser1", [{"text": "可以申请贴息。", "buttons": buttons}, {"custom": {"reply": parts}}]
+    ).response
     rendered = text.render(response, "http://127.0.0.1:8000/")
     assert rendered.options == response.replies[0].buttons
-    body = rendered.text
-    assert body.startswith("可以申请贴息。")
-    assert (
-        "【某商标指导站（演示）】（演示数据）\n类型：商标品牌指导站\n地址：暂无公开信息\n电话：暂无公开信息"
-        in body
+    assert rendered.text == (
+        "可以联系以下机构：\n可以申请贴息。\n"
+        "1. 某商标指导站（演示）【演示数据】（暂无公开联系方式）\n"
+        "2. 某中心\n   地址：某路1号；电话：021-35363288\n"
+        "提示：以站点要求为准。\n"
+        "来源：《杨浦区知识产权试点工作方案》，杨府发〔2024〕4号，四、（二）6.，2024年3月15日，现行；《另一份文件》，杨府发〔2024〕4号，"
+        "四、（二）6.，2024年3月15日，历史\n\n"
+        "回复数字选择：\n1. 怎么申请\n2. 找服务站\n\n"
+        "查看原文和完整出处：http://127.0.0.1:8000/"
     )
-    assert (
-        "【某中心】\n类型：技术转移与交易\n地址：某路1号\n电话：021-35363288\n办公时间：暂无公开信息" in body
-    )
-    assert "回复数字选择：\n1. 怎么申请\n2. 找服务站" in body
-    assert (
-        "来源：《杨浦区知识产权试点工作方案》杨府发〔2024〕4号 四、（二）6.（2024-03-15，现行） 等2处" in body
-    )
-    assert body.endswith("查看原文和完整出处：http://127.0.0.1:8000/")
 
 
-def test_citation_of_a_historical_rule_says_so() -> None:
-    line = text.citation_line([{"title": "《2021年度资助办法》", "date": "2021", "status": "historical"}])
-    assert line == "来源：《2021年度资助办法》（2021，历史）"
+def test_a_cited_page_of_the_gateway_is_the_link_wechat_sends() -> None:
+    parts = {"body": "可以。", "sources": [{**SOURCE, "page": "/sources/plan#c6"}]}
+    response = convert("oUser1", [{"text": "可以。"}, {"custom": {"reply": parts}}]).response
+    rendered = text.render(response, "https://ipgp.example.gov.cn/")
+    assert rendered.text.endswith("查看原文和完整出处：https://ipgp.example.gov.cn/sources/plan#c6")
 
 
 def test_empty_answer_is_never_blank() -> None:
@@ -158,27 +143,3 @@ def test_passive_reply_xml_is_addressed_back_and_survives_cdata_breakers() -> No
         "ToUserName": "oUser1",
         "CreateTime": "1700000000",
     }
-
-
-def test_stations_and_sources_already_in_the_text_are_not_repeated() -> None:
-    station: dict[str, object] = {
-        "type": "tech_transfer",
-        "name": "某中心",
-        "address": "某路1号",
-        "phone": "021-35363288",
-    }
-    response = ChatResponse(
-        sender_id="oUser1",
-        replies=[
-            ChatReply(
-                text="可以去：\n1. 某中心\n   地址：某路1号；电话：021-35363288\n来源：杨府发〔2024〕4号",
-                sources=[SOURCE],
-                stations=[station, {**station, "name": "另一中心"}],
-            )
-        ],
-    )
-    body = text.render(response, "http://127.0.0.1:8000/").text
-    assert body.count("某中心") == 1
-    assert "【另一中心】" in body
-    assert body.count("杨府发〔2024〕4号") == 1
-    assert body.endswith("\n\n查看原文和完整出处：http://127.0.0.1:8000/")

@@ -300,10 +300,11 @@ def test_sources_become_a_citation_line_and_a_link(wechat: tuple[TestClient, Slo
         "date": "2024-03-15",
         "status": "current",
     }
-    rasa.replies.append([{"text": "可以申请贴息。"}, {"custom": {"sources": [source]}}])
+    parts = {"body": "可以申请贴息。", "sources": [{**source, "kind": "document"}]}
+    rasa.replies.append([{"text": "可以申请贴息。"}, {"custom": {"reply": parts}}])
     reply = content_of(post(client, text_xml("贴息")))
     assert reply == (
-        "可以申请贴息。\n\n来源：《试点方案》杨府发〔2024〕4号 四、（二）（2024-03-15，现行）\n"
+        "可以申请贴息。\n来源：《试点方案》，杨府发〔2024〕4号，四、（二），2024年3月15日，现行\n\n"
         f"查看原文和完整出处：{CHAT_PAGE}"
     )
 
@@ -428,7 +429,8 @@ def test_without_the_message_api_every_station_of_a_long_list_reaches_the_user(
         }
         for n in range(1, 16)
     ]
-    rasa.replies.append([{"text": "以下服务站可以为您办理：", "custom": {"stations": stations}}])
+    parts = {"lead": "以下服务站可以为您办理：", "stations": stations}
+    rasa.replies.append([{"text": "以下服务站可以为您办理：", "custom": {"reply": parts}}])
     parts = [content_of(post(client, text_xml("附近有哪些服务站", msg_id=1)))]
     while parts[-1].endswith("回复「继续」查看）"):
         parts.append(content_of(post(client, text_xml("继续", msg_id=100 + len(parts)))))
