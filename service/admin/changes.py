@@ -75,7 +75,9 @@ def pending_changes(store: KnowledgeStore, published: int | None) -> list[Pendin
             last = session.get_one(VersionRow, newest)
             change = "create" if live is None else "delete" if draft is None else "update"
             labels = KINDS[kind].fields if kind in KINDS else {}
-            fields = [labels.get(f, f) for f in changed_fields(kind, live, draft)] if change == "update" else []
+            fields = (
+                [labels.get(f, f) for f in changed_fields(kind, live, draft)] if change == "update" else []
+            )
             title = title_of(kind, draft or live) or key
             changes.append(PendingChange(kind, key, title, change, fields, last.author, last.created_at))
         return changes

@@ -37,7 +37,9 @@ def _fold(segments: list[Segment]) -> list[Segment]:
     removed, added = "", ""
     for index, segment in enumerate(segments):
         between = 0 < index < len(segments) - 1 and segment["op"] == "equal"
-        if segment["op"] == "equal" and not (between and len(segment["text"].strip()) <= GLUE and (removed or added)):
+        if segment["op"] == "equal" and not (
+            between and len(segment["text"].strip()) <= GLUE and (removed or added)
+        ):
             if removed:
                 folded.append({"op": "delete", "text": removed})
             if added:

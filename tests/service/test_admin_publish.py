@@ -63,10 +63,10 @@ def test_the_publish_page_lists_exactly_what_changed_since_the_live_version(
     editor.put("/admin/api/faq/pledge-faq", json=faq)
     changes = {c["key"]: c for c in boss.get("/admin/api/publish").json()["changes"]}
     assert set(changes) == {"north-station", "south-station", "copyright-desk"}
-    assert (changes["north-station"]["change_label"], changes["north-station"]["fields"]) == ("修改", ["电话"])
-    assert changes["south-station"]["change_label"] == "新增"
-    assert changes["south-station"]["title"] == "南区商标品牌指导站"
-    assert (changes["copyright-desk"]["change_label"], changes["copyright-desk"]["title"]) == ("删除", "版权工作站")
+    north, south, desk = changes["north-station"], changes["south-station"], changes["copyright-desk"]
+    assert (north["change_label"], north["fields"]) == ("修改", ["电话"])
+    assert (south["change_label"], south["title"]) == ("新增", "南区商标品牌指导站")
+    assert (desk["change_label"], desk["title"]) == ("删除", "版权工作站")
     assert {c["author"] for c in changes.values()} == {"editor"}
 
     assert publish(boss, state)["status"] == "succeeded"
@@ -177,6 +177,12 @@ def test_hit_testing_searches_the_draft_before_publishing(editor: Staff, state: 
     scores = [h["score"] for h in body["hits"]]
     assert scores == sorted(scores, reverse=True)
     assert {"kind", "doc_id", "title", "section", "text", "source"} <= set(body["hits"][0])
+    # in plain Chinese: kind names and whole percentages, and what the bot will do
+    top = body["hits"][0]
+    assert top["kind_label"] in {"文档", "政策条目", "服务站点", "常见问答"} and top["score_percent"] == 100
+    assert all(0 <= h["score_percent"] <= 100 and isinstance(h["score_percent"], int) for h in body["hits"])
+    assert body["tier"] in {"certain", "closest", "none"} and not body["tier_label"].isascii()
+    assert 0 <= body["confidence_percent"] <= 100
     again = editor.get("/admin/api/search", params={"q": "质押贷款贴息"}).json()
     assert again["rebuilt"] is False
     editor.post("/admin/api/stations", json=STATION)
