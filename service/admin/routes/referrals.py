@@ -77,7 +77,7 @@ def update_referral(
     state.store.audit(
         user.username, "referral_status", f"转介 #{referral_id}", f"{old} → {body.status}", client_ip(request)
     )
-    return {"id": referral_id, "status": body.status, "statuses": list(REFERRAL_STATUSES)}
+    return {**referral_body(referral(store, referral_id)), "statuses": list(REFERRAL_STATUSES)}
 
 
 class NoteIn(BaseModel):
