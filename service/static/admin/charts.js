@@ -84,5 +84,17 @@ const Charts = (() => {
     return root;
   }
 
-  return { days, bars, ring, COLORS };
+  /* parts: [[key, label, color]] -> a row of colour swatches with their labels. */
+  function legend(parts) {
+    const row = document.createElement("div");
+    row.className = "legend";
+    for (const [, label, color] of parts) {
+      const item = document.createElement("span");
+      item.append(svg("svg", { viewBox: "0 0 12 12", "aria-hidden": "true" }, svg("rect", { width: 12, height: 12, rx: 2, fill: color })), label);
+      row.append(item);
+    }
+    return row;
+  }
+
+  return { days, bars, ring, legend, COLORS };
 })();

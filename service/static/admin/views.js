@@ -45,7 +45,7 @@
         stat(board.checkups.total, "知识产权体检", "checkup-stat")),
       el("p", { className: "muted", text: "比例以知识库问题为分母（已回答＋最接近匹配＋未能回答）；“其他对话”是问候、表单填写等，不计入。" }),
       el("div", { className: "charts" },
-        el("figure", { className: "card wide" }, el("figcaption", { text: "每日提问：" + OUTCOMES.map(([, label]) => label).join(" / ") }),
+        el("figure", { className: "card wide" }, el("figcaption", { text: "每日提问" }), Charts.legend(OUTCOMES),
           Charts.days(board.per_day, OUTCOMES)),
         el("figure", { className: "card", id: "outcome-ring" }, el("figcaption", { text: "知识库问题的结果" }),
           Charts.ring(OUTCOMES.slice(0, 3).map(([key, label, color]) => ({ label, value: board[key], color })), "已回答比例")),
@@ -133,7 +133,7 @@
         },
       });
       const warnings = el("div", { id: "stale-warnings" });
-      return el("div", {}, heading((creating ? "新建" : "编辑") + label + (creating ? "" : `：${key}（版本 ${entry.version}）`),
+      return el("div", {}, heading((creating ? "新建" : "编辑") + label + (creating ? "" : `：${entry.title || key}（版本 ${entry.version}）`),
         el("a", { href: "#" + resource, text: "返回列表" })), warnings, form);
     });
   }
