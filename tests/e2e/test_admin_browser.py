@@ -414,14 +414,19 @@ def test_the_dashboard_charts_checkups_by_industry_and_need(
 
 # ---- Issue 15 item 5: the admin for district staff, at 1280×800 and 390×844 ----------------------------
 
-SIZES = [pytest.param((1280, 800), id="desktop"), pytest.param((390, 844), id="phone")]
+@pytest.fixture(params=[(1280, 800), (390, 844)], ids=["desktop", "phone"])
+def open_view(
+    request: pytest.FixtureRequest, admin_site: AdminSite, new_page: Callable[..., Page]
+) -> Callable[[str], Page]:
+    """Opens a view of the admin, logged in, on a desktop and on a phone screen."""
 
+    def open_(view: str) -> Page:
+        page = new_page(*request.param)
+        log_in(page, admin_site.url)
+        page.goto(f"{admin_site.url}/admin#{view}")
+        return page
 
-def staff_page(site: AdminSite, new_page: Callable[..., Page], size: tuple[int, int], view: str) -> Page:
-    page = new_page(*size)
-    log_in(page, site.url)
-    page.goto(f"{site.url}/admin#{view}")
-    return page
+    return open_
 
 
 def shot(page: Page, artifacts: Path, name: str) -> None:
@@ -433,11 +438,10 @@ def shot(page: Page, artifacts: Path, name: str) -> None:
         assert wide <= width, f"{name}: the page is {wide}px wide on a {width}px screen"
 
 
-@pytest.mark.parametrize("size", SIZES)
 def test_lists_show_chinese_titles_with_search_and_filters(
-    admin_site: AdminSite, new_page: Callable[..., Page], artifacts: Path, size: tuple[int, int]
+    admin_site: AdminSite, open_view: Callable[[str], Page], artifacts: Path
 ) -> None:
-    page = staff_page(admin_site, new_page, size, "stations")
+    page = open_view("stations")
     titles = page.locator("#main table a.entry-title")
     titles.first.wait_for()
     assert titles.all_inner_texts() == ["北区商标品牌指导站", "版权工作站"]  # names, not slug ids
@@ -453,15 +457,14 @@ def test_lists_show_chinese_titles_with_search_and_filters(
     assert page.locator("#main form.entry-form input[name=id]").input_value() == "copyright-desk"
 
 
-@pytest.mark.parametrize("size", SIZES)
 def test_the_version_diff_highlights_the_changed_words(
-    admin_site: AdminSite, new_page: Callable[..., Page], artifacts: Path, size: tuple[int, int]
+    admin_site: AdminSite, open_view: Callable[[str], Page], artifacts: Path
 ) -> None:
     store = admin_site.state.store
     faq = store.get("faq", "pledge-faq")
     answer = "有，按贷款利率的60%给予贴息，每家企业每年最高50万元。"
     store.update("faq", "pledge-faq", {**faq.data, "answer": answer}, "editor")
-    page = staff_page(admin_site, new_page, size, "versions/faq/pledge-faq")
+    page = open_view("versions/faq/pledge-faq")
     page.click("#main button:has-text('查看差异') >> nth=0")
     page.wait_for_selector("#main .version-detail .word-diff")
     detail = page.locator("#main .version-detail")
@@ -473,11 +476,10 @@ def test_the_version_diff_highlights_the_changed_words(
     shot(page, artifacts, "version-diff")
 
 
-@pytest.mark.parametrize("size", SIZES)
 def test_hit_testing_speaks_plain_chinese(
-    admin_site: AdminSite, new_page: Callable[..., Page], artifacts: Path, size: tuple[int, int]
+    admin_site: AdminSite, open_view: Callable[[str], Page], artifacts: Path
 ) -> None:
-    page = staff_page(admin_site, new_page, size, "search")
+    page = open_view("search")
     page.fill("#main input[name=q]", "质押贷款贴息")
     page.click("#main form button[type=submit]")
     page.wait_for_selector("#main article.hit", timeout=60_000)
@@ -489,11 +491,10 @@ def test_hit_testing_speaks_plain_chinese(
     shot(page, artifacts, "hit-test")
 
 
-@pytest.mark.parametrize("size", SIZES)
 def test_the_publish_page_lists_what_changed_since_the_live_version(
-    admin_site: AdminSite, new_page: Callable[..., Page], artifacts: Path, size: tuple[int, int]
+    admin_site: AdminSite, open_view: Callable[[str], Page], artifacts: Path
 ) -> None:
-    page = staff_page(admin_site, new_page, size, "publish")
+    page = open_view("publish")
     page.wait_for_selector("#publish-summary:has-text('草稿与线上一致')")  # nothing edited yet
     store = admin_site.state.store
     station = store.get("station", "north-station")
@@ -508,9 +509,8 @@ def test_the_publish_page_lists_what_changed_since_the_live_version(
     shot(page, artifacts, "publish-changes")
 
 
-@pytest.mark.parametrize("size", SIZES)
 def test_review_opens_whole_conversations_and_referrals_keep_notes(
-    admin_site: AdminSite, new_page: Callable[..., Page], artifacts: Path, size: tuple[int, int]
+    admin_site: AdminSite, open_view: Callable[[str], Page], artifacts: Path
 ) -> None:
     gateway = admin_site.gateway_store
     gateway.finish_turn("k1", "web:visitor", "web", "专利资助怎么申请？", fallback=False, asked_contact=False,
@@ -520,7 +520,7 @@ def test_review_opens_whole_conversations_and_referrals_keep_notes(
     gateway.finish_turn("k2", "web:visitor", "web", "商标被抢注了怎么办", fallback=False, asked_contact=False,
                         referrals=[handover], answer="以下是最接近的信息……", tier="closest")  # fmt: skip
     gateway.add_feedback("web:visitor", "down", "商标被抢注了怎么办", "以下是最接近的信息……", turn_key="k2")
-    page = staff_page(admin_site, new_page, size, "conversations")
+    page = open_view("conversations")
     page.wait_for_selector("#main .conversation-link")
     assert "最接近匹配" in page.locator("#main table").inner_text()
     shot(page, artifacts, "review-list")
@@ -546,9 +546,8 @@ def test_review_opens_whole_conversations_and_referrals_keep_notes(
     shot(page, artifacts, "referral-notes")
 
 
-@pytest.mark.parametrize("size", SIZES)
 def test_the_dashboard_separates_answered_closest_fallback_and_thumbs_down(
-    admin_site: AdminSite, new_page: Callable[..., Page], artifacts: Path, size: tuple[int, int]
+    admin_site: AdminSite, open_view: Callable[[str], Page], artifacts: Path
 ) -> None:
     gateway = admin_site.gateway_store
     outcomes = [(False, "certain")] * 5 + [(False, "closest")] * 3 + [(True, "none")] * 2
@@ -556,7 +555,7 @@ def test_the_dashboard_separates_answered_closest_fallback_and_thumbs_down(
         gateway.log_turn(f"web:v{n}", "web", "专利资助", fallback=fallback, tier=tier)
     gateway.log_turn("web:hello", "web", "你好", fallback=False, tier="")
     gateway.add_feedback("web:v5", "down", "专利资助", "……")
-    page = staff_page(admin_site, new_page, size, "dashboard")
+    page = open_view("dashboard")
     page.wait_for_selector("#closest-stat")
     keys = ("answered", "closest", "fallback", "thumbs")
     stats = {key: page.locator(f"#{key}-stat").inner_text() for key in keys}
@@ -567,15 +566,14 @@ def test_the_dashboard_separates_answered_closest_fallback_and_thumbs_down(
     shot(page, artifacts, "dashboard")
 
 
-@pytest.mark.parametrize("size", SIZES)
 def test_an_uploaded_word_file_proposes_its_title_number_and_date(
-    admin_site: AdminSite, new_page: Callable[..., Page], artifacts: Path, size: tuple[int, int]
+    admin_site: AdminSite, open_view: Callable[[str], Page], artifacts: Path
 ) -> None:
-    page = staff_page(admin_site, new_page, size, "documents")
+    page = open_view("documents")
     page.wait_for_selector("#main form.upload")
     page.set_input_files(
         "#main form.upload input[type=file]",
-        files=[{"name": "通知.docx", "mimeType": "application/octet-stream", "buffer": signed_notice_docx()}],
+        files={"name": "通知.docx", "mimeType": "application/octet-stream", "buffer": signed_notice_docx()},
     )
     page.wait_for_selector("#upload-proposed:has-text('已从文件中识别')")
     form = page.locator("#main form.upload")
@@ -588,7 +586,9 @@ def test_an_uploaded_word_file_proposes_its_title_number_and_date(
 
 
 def test_a_new_entry_gets_its_id_from_the_title(admin_site: AdminSite, new_page: Callable[..., Page]) -> None:
-    page = staff_page(admin_site, new_page, (1280, 800), "faq/new")
+    page = new_page(1280, 800)
+    log_in(page, admin_site.url)
+    page.goto(f"{admin_site.url}/admin#faq/new")
     page.fill("#main form.entry-form input[name=question]", "商标被抢注怎么办？")
     expect(page.locator("#main input[name=id]")).to_have_value("shangbiao-bei-qiangzhu-zenmeban")
     page.fill("#main input[name=id]", "my-own-id")  # typed by staff: the title no longer changes it
@@ -597,12 +597,11 @@ def test_a_new_entry_gets_its_id_from_the_title(admin_site: AdminSite, new_page:
     assert page.locator("#main input[name=id]").input_value() == "my-own-id"
 
 
-@pytest.mark.parametrize("size", SIZES)
 def test_an_admin_resets_a_forgotten_password_and_the_editor_changes_it(
-    admin_site: AdminSite, new_page: Callable[..., Page], artifacts: Path, size: tuple[int, int]
+    admin_site: AdminSite, open_view: Callable[[str], Page], new_page: Callable[..., Page], artifacts: Path
 ) -> None:
     admin_site.state.accounts.create_user("clerk", "forgotten-password-1", "editor")
-    page = staff_page(admin_site, new_page, size, "users")
+    page = open_view("users")
     row = page.locator("#main table tr:has-text('clerk')")
     row.wait_for()
     page.once("dialog", lambda dialog: dialog.accept())
@@ -613,7 +612,7 @@ def test_an_admin_resets_a_forgotten_password_and_the_editor_changes_it(
     audit = admin_site.state.store.audit_log()
     assert any(r.action == "password_reset" and r.target == "用户 clerk" for r in audit)
 
-    clerk = new_page(*size)
+    clerk = new_page(page.viewport_size["width"], page.viewport_size["height"])  # type: ignore[index]
     clerk.goto(f"{admin_site.url}/admin")
     assert "忘记密码？请联系管理员" in clerk.locator("#login-view").inner_text()
     clerk.fill("#login-form input[name=username]", "clerk")
