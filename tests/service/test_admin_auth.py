@@ -348,5 +348,6 @@ def test_the_admin_page_offers_referrals_only_to_admins_and_a_password_reset() -
 
     page = (ASSETS / "index.html").read_text(encoding="utf-8")
     assert '<a href="#referrals" data-admin>' in page  # core.js hides data-admin links from editors
-    review = (ASSETS / "review.js").read_text(encoding="utf-8")
-    assert "重置密码" in review and "{ password: input.value, unlock: true }" in review
+    accounts = (ASSETS / "accounts.js").read_text(encoding="utf-8")
+    assert "重置密码" in accounts and "/reset-password" in accounts
+    assert "忘记密码？请联系管理员" in page and '<a href="#password"' in page

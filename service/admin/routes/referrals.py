@@ -19,8 +19,7 @@ from service.admin.referrals import (
     referrals,
     set_status,
 )
-from service.admin.review import Period, to_csv
-from service.admin.routes.review import csv_response
+from service.admin.review import Period, csv_response, to_csv
 from service.deps import StoreDep
 
 router = APIRouter(prefix="/admin/api/referrals", tags=["admin"])

@@ -19,6 +19,7 @@ from service.admin.review import (
     CHINA,
     Period,
     conversation,
+    csv_response,
     local_time,
     review_items,
     review_question,
@@ -27,14 +28,6 @@ from service.admin.review import (
 from service.deps import StoreDep
 
 router = APIRouter(prefix="/admin/api", tags=["admin"])
-
-
-def csv_response(text: str, name: str) -> Response:
-    return Response(
-        content=text.encode("utf-8"),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
-    )
 
 
 @router.get("/conversations", response_model=None)
