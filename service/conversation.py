@@ -99,6 +99,7 @@ def _record(
     fallback: bool,
 ) -> None:
     # The turn log is for staff review of questions: contact details stay only in consented referrals.
+    conversion = convert(conversation, messages)
     store.finish_turn(
         turn_key,
         conversation,
@@ -106,9 +107,16 @@ def _record(
         redact(message),
         fallback=fallback,
         asked_contact=asks_contact(messages),
-        referrals=convert(conversation, messages).referrals,
+        referrals=conversion.referrals,
         answer=_answer_text(messages),
+        tier=turn_tier(conversion.response),
     )
+
+
+def turn_tier(response: ChatResponse) -> str:
+    """The turn's answer tier for the dashboard: the best tier among its replies, "" when none had one."""
+    tiers = {reply.tier for reply in response.replies}
+    return next((tier for tier in ("certain", "closest", "none") if tier in tiers), "")
 
 
 def _answer_text(messages: list[dict[str, Any]]) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 from alembic.migration import MigrationContext
 from alembic.operations import Operations
 from sqlalchemy import (
+    JSON,
     Boolean,
     Column,
     DateTime,
@@ -64,6 +65,8 @@ class TurnRow(Base):
     turn_key: Mapped[str | None] = mapped_column(String(32), unique=True, nullable=True)
     asked_contact: Mapped[bool | None] = mapped_column(Boolean, nullable=True)  # the bot asked for contact
     answer: Mapped[str | None] = mapped_column(Text, nullable=True)  # the bot's reply text, masked
+    # certain / closest / none for a reply from the knowledge base, "" for others; None: not recorded
+    tier: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
 
 class PendingTurnRow(Base):
@@ -96,6 +99,8 @@ class ReferralRow(Base):
     status: Mapped[str] = mapped_column(String(16), default="new")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, index=True)
     turn_key: Mapped[str | None] = mapped_column(String(40), unique=True, nullable=True)  # idempotent retries
+    # staff notes and status changes, oldest first: [{"at", "by", "note"} | {"at", "by", "from", "to"}]
+    history: Mapped[list[dict[str, str]] | None] = mapped_column(JSON, nullable=True)
 
 
 class FeedbackRow(Base):
@@ -158,9 +163,13 @@ class Store:
         Base.metadata.create_all(self.engine)
         self._session = sessionmaker(self.engine, expire_on_commit=False)
 
-    def log_turn(self, sender_id: str, channel: str, message: str, fallback: bool) -> None:
+    def log_turn(
+        self, sender_id: str, channel: str, message: str, fallback: bool, tier: str | None = None
+    ) -> None:
         with self._session.begin() as session:
-            session.add(TurnRow(sender_id=sender_id, channel=channel, message=message, fallback=fallback))
+            session.add(
+                TurnRow(sender_id=sender_id, channel=channel, message=message, fallback=fallback, tier=tier)
+            )
 
     def begin_turn(self, turn_key: str, sender_id: str, channel: str, message: str) -> None:
         with self._session.begin() as session:
@@ -191,6 +200,7 @@ class Store:
         asked_contact: bool,
         referrals: list[Referral],
         answer: str = "",
+        tier: str | None = None,
     ) -> None:
         """Records a turn and its referrals in one transaction; a second call for the same turn does nothing.
 
@@ -222,6 +232,7 @@ class Store:
                     turn_key=turn_key,
                     asked_contact=asked_contact,
                     answer=answer,
+                    tier=tier,
                 )
             )
             session.execute(delete(PendingTurnRow).where(PendingTurnRow.turn_key == turn_key))

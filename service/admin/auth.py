@@ -158,6 +158,26 @@ class Accounts:
                 session.execute(delete(SessionRow).where(SessionRow.user_id == user_id))
             return user
 
+    def reset_password(self, user_id: int) -> tuple[UserRow, str]:
+        """A new random password for someone who forgot theirs (shown once to the admin): their sessions
+        end and any login wait is cleared."""
+        temporary = "-".join(secrets.token_urlsafe(4) for _ in range(3))  # e.g. aZ3k-Pq9x-0bTe
+        return self.update_user(user_id, password=temporary, unlock=True), temporary
+
+    def change_own_password(self, user_id: int, current: str, new: str, token: str) -> None:
+        """A user's own change: the current password must be right; their other sessions end."""
+        check_password(new)
+        with self.sessions.begin() as session:
+            user = session.get(UserRow, user_id)
+            if user is None or not self._verify(user.password_hash, current):
+                raise LoginFailedError(str(user_id))
+            user.password_hash = self._hasher.hash(new)
+            session.execute(
+                delete(SessionRow).where(
+                    SessionRow.user_id == user_id, SessionRow.token_hash != self._token_hash(token)
+                )
+            )
+
     def admin_count(self) -> int:
         return sum(1 for u in self.users() if u.role == "admin" and u.active)
 

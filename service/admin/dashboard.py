@@ -1,11 +1,11 @@
-"""Dashboard numbers: questions per day, answered vs fallback, top topics and stations, thumbs ratio."""
+"""Dashboard numbers: questions per day by outcome, top topics and stations, thumbs, check-ups."""
 
 from __future__ import annotations
 
 import json
 from collections import Counter
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -28,6 +28,17 @@ TOPICS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 OTHER_TOPIC = "其他"
 
+# What became of a question, from the turn log: the reply tier the bot recorded, or its fallback flag.
+OUTCOMES = ("answered", "closest", "fallback", "other")
+
+
+def outcome_of(fallback: bool, tier: str | None) -> str:
+    """answered (certain), closest (answered as the closest match), fallback, or other: greetings,
+    forms and turns logged before tiers were recorded."""
+    if fallback or tier == "none":
+        return "fallback"
+    return {"certain": "answered", "closest": "closest"}.get(tier or "", "other")
+
 
 def topic_of(question: str) -> str:
     upper = question.upper()
@@ -41,18 +52,18 @@ def dashboard(store: Store, today: date, days: int, station_names: dict[str, str
     """All dashboard series for the `days` Shanghai days ending today."""
     first = today - timedelta(days=days - 1)
     period = Period(first, today)
-    per_day: dict[date, list[int]] = {first + timedelta(days=n): [0, 0] for n in range(days)}
+    per_day: dict[date, Counter[str]] = {first + timedelta(days=n): Counter() for n in range(days)}
     topics: Counter[str] = Counter()
     fallback_topics: Counter[str] = Counter()
+    totals: Counter[str] = Counter()
     with Session(store.engine) as session:
-        turns: list[tuple[datetime, bool, str]] = [
-            (row[0], row[1], row[2])
-            for row in session.execute(
-                _within(
-                    select(TurnRow.created_at, TurnRow.fallback, TurnRow.message), TurnRow.created_at, period
-                )
+        turns = session.execute(
+            _within(
+                select(TurnRow.created_at, TurnRow.fallback, TurnRow.tier, TurnRow.message),
+                TurnRow.created_at,
+                period,
             )
-        ]
+        ).all()
         ratings = (
             session.execute(_within(select(FeedbackRow.rating), FeedbackRow.created_at, period))
             .scalars()
@@ -68,28 +79,27 @@ def dashboard(store: Store, today: date, days: int, station_names: dict[str, str
             .scalars()
             .all()
         )
-    for created_at, fallback, message in turns:
+    for created_at, fallback, tier, message in turns:
+        outcome = outcome_of(bool(fallback), tier)
+        totals[outcome] += 1
         day = aware(created_at).astimezone(CHINA).date()
         if day in per_day:
-            per_day[day][0] += 1
-            per_day[day][1] += int(bool(fallback))
+            per_day[day][outcome] += 1
         topic = topic_of(message)
         topics[topic] += 1
-        if fallback:
+        if outcome == "fallback":
             fallback_topics[topic] += 1
-    total = len(turns)
-    fallbacks = sum(1 for _, fallback, _ in turns if fallback)
+    asked = totals["answered"] + totals["closest"] + totals["fallback"]  # questions for the knowledge base
     station_counts = Counter(s for s in stations if s)
     return {
         "days": days,
         "per_day": [
-            {"date": day.isoformat(), "questions": counts[0], "fallback": counts[1]}
+            {"date": day.isoformat(), "questions": sum(counts.values()), **{o: counts[o] for o in OUTCOMES}}
             for day, counts in sorted(per_day.items())
         ],
-        "questions": total,
-        "answered": total - fallbacks,
-        "fallback": fallbacks,
-        "answered_rate": round((total - fallbacks) / total, 3) if total else None,
+        "questions": len(turns),
+        **{outcome: totals[outcome] for outcome in OUTCOMES},
+        "answered_rate": round(totals["answered"] / asked, 3) if asked else None,
         "top_topics": [
             {"topic": topic, "questions": count, "fallback": fallback_topics[topic]}
             for topic, count in topics.most_common(8)

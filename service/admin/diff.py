@@ -1,24 +1,12 @@
-"""Readable differences between two versions of one knowledge entry (field list and unified text diff)."""
+"""Readable differences between two versions of one knowledge entry: changed fields, word by word."""
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
-
-import yaml
 
 from service.admin.entities import flat
 from service.admin.kinds import KINDS
-
-
-def as_text(kind: str, data: dict[str, Any] | None) -> str:
-    """The entry as YAML with Chinese-readable text; a document's body follows its fields verbatim."""
-    if data is None:
-        return ""
-    fields = flat(kind, data)
-    body = fields.pop("body", None) if KINDS[kind].meta_body else None
-    text = yaml.safe_dump(fields, allow_unicode=True, sort_keys=False, width=100)
-    return text + (f"body: |\n{body}\n" if body is not None else "")
+from service.admin.worddiff import word_diff
 
 
 def _show(value: Any) -> str:
@@ -29,6 +17,13 @@ def _show(value: Any) -> str:
     if value is None or value == "":
         return "（空）"
     return str(value)
+
+
+def _text(value: Any) -> str:
+    """A value as the words a reader compares: lists one item per line, nothing for empty."""
+    if isinstance(value, list):
+        return "\n".join(str(item) for item in value)
+    return "" if value is None or value == "" else _show(value)
 
 
 def _fields(kind: str, data: dict[str, Any] | None) -> dict[str, Any]:
@@ -42,39 +37,28 @@ def _fields(kind: str, data: dict[str, Any] | None) -> dict[str, Any]:
     return fields
 
 
+def changed_fields(kind: str, before: dict[str, Any] | None, after: dict[str, Any] | None) -> list[str]:
+    """The fields that differ, in the entry's order (removed fields last)."""
+    old, new = _fields(kind, before), _fields(kind, after)
+    return [field for field in [*new, *(k for k in old if k not in new)] if old.get(field) != new.get(field)]
+
+
 def field_changes(
     kind: str, before: dict[str, Any] | None, after: dict[str, Any] | None
-) -> list[dict[str, str]]:
-    """One row per changed field: label, old and new value as text."""
-    old = _fields(kind, before)
-    new = _fields(kind, after)
+) -> list[dict[str, Any]]:
+    """One row per changed field: label, old and new value as text, and the words that changed."""
+    old, new = _fields(kind, before), _fields(kind, after)
     labels = KINDS[kind].fields
-    rows = []
-    for field in [*new, *(k for k in old if k not in new)]:
-        if old.get(field) != new.get(field):
-            rows.append(
-                {
-                    "field": field,
-                    "label": labels.get(field, field),
-                    "before": _show(old.get(field)),
-                    "after": _show(new.get(field)),
-                }
-            )
-    return rows
-
-
-def unified(
-    kind: str, before: dict[str, Any] | None, after: dict[str, Any] | None, names: tuple[str, str]
-) -> str:
-    """Unified diff of the two YAML renderings."""
-    lines = difflib.unified_diff(
-        as_text(kind, before).splitlines(),
-        as_text(kind, after).splitlines(),
-        fromfile=names[0],
-        tofile=names[1],
-        lineterm="",
-    )
-    return "\n".join(lines)
+    return [
+        {
+            "field": field,
+            "label": labels.get(field, field),
+            "before": _show(old.get(field)),
+            "after": _show(new.get(field)),
+            "segments": word_diff(_text(old.get(field)), _text(new.get(field))),
+        }
+        for field in changed_fields(kind, before, after)
+    ]
 
 
 def summary(kind: str, action: str, before: dict[str, Any] | None, after: dict[str, Any] | None) -> str:
@@ -85,5 +69,6 @@ def summary(kind: str, action: str, before: dict[str, Any] | None, after: dict[s
         return "删除"
     if action == "create":
         return "新建"
-    changed = "、".join(row["label"] for row in field_changes(kind, before, after)) or "无变化"
+    labels = KINDS[kind].fields
+    changed = "、".join(labels.get(field, field) for field in changed_fields(kind, before, after)) or "无变化"
     return f"恢复旧版本（{changed}）" if action == "restore" else f"修改：{changed}"

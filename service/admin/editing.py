@@ -7,6 +7,8 @@ from typing import Any
 
 from service.admin.checkup import check_references
 from service.admin.entities import Validated, flat, title_of, validate
+from service.admin.kinds import KINDS
+from service.admin.slugs import slug_of
 from service.admin.state import AdminState
 from service.admin.station_types import check_station_type
 from service.admin.store import Entry, KnowledgeStore, describe
@@ -38,9 +40,23 @@ def checked(state: AdminState, kind: str, raw: Any) -> Validated:
     return valid
 
 
+def new_key(state: AdminState, kind: str, title: str) -> str:
+    """An id for a new entry made from its title (pinyin), not used by another entry of the kind."""
+    return slug_of(title, {entry.key for entry in state.store.entries(kind)}, fallback=kind.replace("_", "-"))
+
+
+def with_key(state: AdminState, kind: str, raw: Any) -> Any:
+    """Input of a new entry with an id made from its title when none was given (kinds keyed by id)."""
+    spec = KINDS[kind]
+    if not isinstance(raw, dict) or spec.key_field != "id" or str(raw.get("id") or "").strip():
+        return raw
+    title = str(raw.get(spec.title_field) or "").strip()
+    return {**raw, "id": new_key(state, kind, title)} if title else raw
+
+
 def save_new(state: AdminState, kind: str, raw: Any, user: str, ip: str) -> Entry:
-    """Validate and create one entry, with its audit record."""
-    valid = checked(state, kind, raw)
+    """Validate and create one entry (its id from its title if none was given), with its audit record."""
+    valid = checked(state, kind, with_key(state, kind, raw))
     entry = state.store.create(kind, valid.key, valid.data, user)
     state.store.audit(user, "create", describe(kind, valid.key, valid.data), f"版本{entry.version}", ip)
     return entry

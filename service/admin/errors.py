@@ -10,7 +10,7 @@ from service.admin.auth import UserExistsError, UserNotFoundError, WeakPasswordE
 from service.admin.convert import ConversionError
 from service.admin.entities import EntityValidationError
 from service.admin.publish import PublishBusyError, format_error
-from service.admin.review import ReferralNotFoundError
+from service.admin.referrals import ReferralNotFoundError
 from service.admin.store import EditConflictError, EntityNotFoundError, VersionNotFoundError
 
 

@@ -1,4 +1,4 @@
-"""Conversation review over the gateway store: unanswered questions, thumbs-down answers, referrals, CSV."""
+"""Conversation review over the gateway store: questions to review, whole conversations, CSV."""
 
 from __future__ import annotations
 
@@ -9,20 +9,16 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any, Literal, TypeVar
 
-from sqlalchemy import Select, select, update
+from fastapi.responses import Response
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from service.admin.models import aware
 from service.store import FeedbackRow, ReferralRow, Store, TurnRow
 
-ReviewKind = Literal["fallback", "thumbs_down"]
-REFERRAL_STATUSES = ("new", "contacted", "closed")
-REFERRAL_STATUS_LABELS = {"new": "新建", "contacted": "已联系", "closed": "已结案"}
+ReviewKind = Literal["fallback", "closest", "thumbs_down"]
+REVIEW_KIND_LABELS = {"fallback": "未能回答", "closest": "最接近匹配", "thumbs_down": "点踩"}
 CHINA = timezone(timedelta(hours=8))  # dates staff pick are Shanghai dates
-
-
-class ReferralNotFoundError(Exception):
-    """No referral with this id."""
 
 
 @dataclass(frozen=True)
@@ -54,25 +50,34 @@ def local_time(value: datetime) -> str:
     return aware(value).astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
 
 
+def _turn_item(turn: TurnRow, kind: str) -> dict[str, Any]:
+    return {
+        "id": f"turn-{turn.id}",
+        "kind": kind,
+        "question": turn.message,
+        "answer": turn.answer or "",
+        "channel": turn.channel,
+        "sender_id": turn.sender_id,
+        "created_at": aware(turn.created_at),
+    }
+
+
 def review_items(
     store: Store, kind: ReviewKind | None, period: Period, text: str = ""
 ) -> list[dict[str, Any]]:
-    """Fallback questions and thumbs-down answers, newest first; ids are 'turn-N' / 'feedback-N'."""
+    """Fallback questions, closest-match answers and thumbs-down answers, newest first;
+    ids are 'turn-N' / 'feedback-N'; each names its conversation (sender_id)."""
     items: list[dict[str, Any]] = []
     with Session(store.engine) as session:
         if kind in (None, "fallback"):
             query = _within(select(TurnRow).where(TurnRow.fallback.is_(True)), TurnRow.created_at, period)
-            for turn in session.scalars(query):
-                items.append(
-                    {
-                        "id": f"turn-{turn.id}",
-                        "kind": "fallback",
-                        "question": turn.message,
-                        "answer": "",
-                        "channel": turn.channel,
-                        "created_at": aware(turn.created_at),
-                    }
-                )
+            items += [_turn_item(turn, "fallback") for turn in session.scalars(query)]
+        if kind in (None, "closest"):
+            closest = select(TurnRow).where(TurnRow.tier == "closest", TurnRow.fallback.is_(False))
+            items += [
+                _turn_item(turn, "closest")
+                for turn in session.scalars(_within(closest, TurnRow.created_at, period))
+            ]
         if kind in (None, "thumbs_down"):
             downs = _within(
                 select(FeedbackRow).where(FeedbackRow.rating == "down"), FeedbackRow.created_at, period
@@ -84,14 +89,57 @@ def review_items(
                         "kind": "thumbs_down",
                         "question": row.question,
                         "answer": row.answer,
-                        "channel": "",
+                        "channel": row.sender_id.partition(":")[0] if ":" in row.sender_id else "",
+                        "sender_id": row.sender_id,
                         "created_at": aware(row.created_at),
                     }
                 )
     if text:
         items = [item for item in items if text in item["question"] or text in item["answer"]]
     items.sort(key=lambda item: item["created_at"], reverse=True)
-    return items
+    return [{**item, "kind_label": REVIEW_KIND_LABELS[item["kind"]]} for item in items]
+
+
+def conversation(store: Store, sender_id: str) -> dict[str, Any] | None:
+    """Every recorded turn of one conversation, oldest first, with its rating and the referrals made."""
+    with Session(store.engine) as session:
+        turns = list(
+            session.scalars(select(TurnRow).where(TurnRow.sender_id == sender_id).order_by(TurnRow.id))
+        )
+        ratings = {
+            row.turn_key: row.rating
+            for row in session.scalars(select(FeedbackRow).where(FeedbackRow.sender_id == sender_id))
+            if row.turn_key
+        }
+        referred = list(
+            session.execute(
+                select(ReferralRow.id, ReferralRow.status, ReferralRow.station_id, ReferralRow.created_at)
+                .where(ReferralRow.sender_id == sender_id)
+                .order_by(ReferralRow.id)
+            )
+        )
+    if not turns and not referred:
+        return None
+    return {
+        "sender_id": sender_id,
+        "channel": turns[0].channel if turns else sender_id.partition(":")[0],
+        "turns": [
+            {
+                "id": f"turn-{turn.id}",
+                "created_at": local_time(turn.created_at),
+                "question": turn.message,
+                "answer": turn.answer or "",
+                "fallback": turn.fallback,
+                "tier": turn.tier,
+                "rating": ratings.get(turn.turn_key or "", ""),
+            }
+            for turn in turns
+        ],
+        "referrals": [
+            {"id": rid, "status": status, "station_id": station, "created_at": local_time(at)}
+            for rid, status, station, at in referred
+        ],
+    }
 
 
 def review_question(store: Store, item_id: str) -> str | None:
@@ -109,27 +157,6 @@ def review_question(store: Store, item_id: str) -> str | None:
     return None
 
 
-def referrals(store: Store, period: Period, status: str = "", station: str = "") -> list[ReferralRow]:
-    with Session(store.engine) as session:
-        query = _within(select(ReferralRow), ReferralRow.created_at, period).order_by(ReferralRow.id.desc())
-        if status:
-            query = query.where(ReferralRow.status == status)
-        if station:
-            query = query.where(ReferralRow.station_id == station)
-        return list(session.scalars(query))
-
-
-def set_referral_status(store: Store, referral_id: int, status: str) -> str:
-    """Change a referral's status; returns the old one."""
-    with Session(store.engine) as session, session.begin():
-        row = session.get(ReferralRow, referral_id)
-        if row is None:
-            raise ReferralNotFoundError(str(referral_id))
-        old = row.status
-        session.execute(update(ReferralRow).where(ReferralRow.id == referral_id).values(status=status))
-        return old
-
-
 def to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     """CSV with a BOM so that spreadsheet programs open the Chinese text correctly."""
     buffer = io.StringIO()
@@ -138,6 +165,15 @@ def to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     for row in rows:
         writer.writerow([_cell(value) for value in row])
     return "\ufeff" + buffer.getvalue()
+
+
+def csv_response(text: str, name: str) -> Response:
+    """A CSV download that no cache keeps."""
+    return Response(
+        content=text.encode("utf-8"),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
+    )
 
 
 def _cell(value: Any) -> str:

@@ -3,6 +3,7 @@ Also: a publish during continuous chat traffic fails no request, and the new ans
 
 from __future__ import annotations
 
+import re
 import secrets
 import threading
 import time
@@ -14,7 +15,7 @@ import httpx
 import pytest
 import uvicorn
 import yaml
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from retrieval.searcher import Searcher
 from retrieval.store import live_knowledge_dir
@@ -22,9 +23,11 @@ from service import admin
 from service.admin.settings import AdminSettings
 from service.admin.state import AdminState
 from service.main import create_app
+from service.schemas import Referral
 from service.settings import Settings
 from service.store import Store
 from tests.e2e.conftest import RunningBot, free_port
+from tests.service.test_admin_files import PROPOSED, signed_notice_docx
 from tests.service.test_admin_helpers import FAKE_ENCODER, FAST_HASHER, write_knowledge
 
 pytestmark = pytest.mark.e2e
@@ -294,7 +297,9 @@ def test_browser_edit_and_publish_reach_the_live_index(
     assert "021-35363299" in reader.search("北区商标品牌指导站", k=1).hits[0].text
     page.goto(f"{admin_site.url}/admin#versions/station/north-station")
     page.click("#main button:has-text('查看差异') >> nth=0")
-    page.wait_for_selector("#main .version-detail td:has-text('021-35363299')")
+    page.wait_for_selector("#main .version-detail ins.seg.insert")
+    assert page.locator("#main .version-detail del.seg.delete").inner_text() == "11112222"
+    assert page.locator("#main .version-detail ins.seg.insert").inner_text() == "35363299"
 
 
 MARKUP = "<img src=x onerror=\"document.title='pwned'\"><script>document.title='pwned'</script>"
@@ -365,7 +370,7 @@ def test_staff_write_a_checkup_rule_in_the_form_and_publish_it(
     )
     page.screenshot(path=str(artifacts / "admin-checkup-list-1280.png"), full_page=True)
 
-    page.click("#main a:has-text('plan-pledge')")  # edit: a rule needs a rule entry and its fields
+    row.locator("a.entry-title").click()  # edit: a rule needs a rule entry and its fields
     form.locator("select[name='ref.kind']").select_option(label="政策条目")
     assert form.locator("[data-field='ref.quote']").is_hidden()
     form.locator("select[name='ref.id']").select_option(label="质押贷款贴息")
@@ -405,3 +410,240 @@ def test_the_dashboard_charts_checkups_by_industry_and_need(
     assert "visitor" not in page.locator("#main").inner_text()
     page.locator("#checkup-industries").scroll_into_view_if_needed()
     page.screenshot(path=str(artifacts / "admin-dashboard-checkups-1280.png"), full_page=True)
+
+
+# ---- Issue 15 item 5: the admin for district staff, at 1280×800 and 390×844 ----------------------------
+
+@pytest.fixture(params=[(1280, 800), (390, 844)], ids=["desktop", "phone"])
+def open_view(
+    request: pytest.FixtureRequest, admin_site: AdminSite, new_page: Callable[..., Page]
+) -> Callable[[str], Page]:
+    """Opens a view of the admin, logged in, on a desktop and on a phone screen."""
+
+    def open_(view: str) -> Page:
+        page = new_page(*request.param)
+        log_in(page, admin_site.url)
+        page.goto(f"{admin_site.url}/admin#{view}")
+        return page
+
+    return open_
+
+
+def shot(page: Page, artifacts: Path, name: str) -> None:
+    """A full-page screenshot named by view and width; on a phone the page must not scroll sideways."""
+    width = page.viewport_size["width"] if page.viewport_size else 0
+    page.screenshot(path=str(artifacts / f"admin-{name}-{width}.png"), full_page=True)
+    if width < 500:
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        assert wide <= width, f"{name}: the page is {wide}px wide on a {width}px screen"
+
+
+def test_lists_show_chinese_titles_with_search_and_filters(
+    admin_site: AdminSite, open_view: Callable[[str], Page], artifacts: Path
+) -> None:
+    page = open_view("stations")
+    titles = page.locator("#main table a.entry-title")
+    titles.first.wait_for()
+    assert titles.all_inner_texts() == ["北区商标品牌指导站", "版权工作站"]  # names, not slug ids
+    page.fill("#main .list-filter input[type=search]", "版权")
+    assert titles.all_inner_texts() == ["版权工作站"]
+    page.fill("#main .list-filter input[type=search]", "")
+    page.select_option("#main .list-filter select[aria-label=状态]", label="未知")
+    assert titles.all_inner_texts() == ["版权工作站"]
+    assert "显示 1 / 2 条" in page.locator("#main .list-filter .count").inner_text()
+    shot(page, artifacts, "stations-filtered")
+    titles.first.click()
+    page.wait_for_selector("#main form.entry-form input[name=id][readonly]")
+    assert page.locator("#main form.entry-form input[name=id]").input_value() == "copyright-desk"
+
+
+def test_the_version_diff_highlights_the_changed_words(
+    admin_site: AdminSite, open_view: Callable[[str], Page], artifacts: Path
+) -> None:
+    store = admin_site.state.store
+    faq = store.get("faq", "pledge-faq")
+    answer = "有，按贷款利率的60%给予贴息，每家企业每年最高50万元。"
+    store.update("faq", "pledge-faq", {**faq.data, "answer": answer}, "editor")
+    page = open_view("versions/faq/pledge-faq")
+    page.click("#main button:has-text('查看差异') >> nth=0")
+    page.wait_for_selector("#main .version-detail .word-diff")
+    detail = page.locator("#main .version-detail")
+    assert "质押贷款有贴息吗？" in detail.locator("h3").inner_text()  # the title, not the id
+    assert detail.locator("del.seg.delete").all_inner_texts() == ["50"]  # only the changed words
+    inserted = detail.locator("ins.seg.insert").all_inner_texts()
+    assert inserted[0] == "60" and "每家企业每年最高50万元" in inserted[1]
+    assert "answer:" not in detail.inner_text() and "答案" in detail.inner_text()  # no YAML
+    shot(page, artifacts, "version-diff")
+
+
+def test_hit_testing_speaks_plain_chinese(
+    admin_site: AdminSite, open_view: Callable[[str], Page], artifacts: Path
+) -> None:
+    page = open_view("search")
+    page.fill("#main input[name=q]", "质押贷款贴息")
+    page.click("#main form button[type=submit]")
+    page.wait_for_selector("#main article.hit", timeout=60_000)
+    tags = page.locator("#main article.hit .tag").all_inner_texts()
+    assert tags and set(tags) <= {"文档", "政策条目", "服务站点", "常见问答"}
+    scores = page.locator("#main article.hit .score").all_inner_texts()
+    assert scores[0] == "匹配度 100%" and all(re.fullmatch(r"匹配度 \d{1,3}%", s) for s in scores)
+    assert re.search(r"（把握 \d{1,3}%）", page.locator("#hit-verdict").inner_text())
+    shot(page, artifacts, "hit-test")
+
+
+def test_the_publish_page_lists_what_changed_since_the_live_version(
+    admin_site: AdminSite, open_view: Callable[[str], Page], artifacts: Path
+) -> None:
+    page = open_view("publish")
+    page.wait_for_selector("#publish-summary:has-text('草稿与线上一致')")  # nothing edited yet
+    store = admin_site.state.store
+    station = store.get("station", "north-station")
+    store.update("station", "north-station", {**station.data, "phone": "021-35363299"}, "editor")
+    store.delete("station", "copyright-desk", "editor")
+    page.reload()
+    page.wait_for_selector("#publish-summary:has-text('2 条改动')")
+    rows = page.locator("#main table").first.locator("tbody tr")
+    texts = rows.all_inner_texts()
+    assert any("修改" in t and "北区商标品牌指导站" in t and "电话" in t for t in texts), texts
+    assert any("删除" in t and "版权工作站" in t for t in texts), texts
+    shot(page, artifacts, "publish-changes")
+
+
+def test_review_opens_whole_conversations_and_referrals_keep_notes(
+    admin_site: AdminSite, open_view: Callable[[str], Page], artifacts: Path
+) -> None:
+    gateway = admin_site.gateway_store
+    gateway.finish_turn("k1", "web:visitor", "web", "专利资助怎么申请？", fallback=False, asked_contact=False,
+                        referrals=[], answer="按《示例资助办法》申报。", tier="certain")  # fmt: skip
+    handover = Referral(name="王小明", company="示例科技", phone="13912345678", station_id="north-station",
+                        question="商标被抢注")  # fmt: skip
+    gateway.finish_turn("k2", "web:visitor", "web", "商标被抢注了怎么办", fallback=False, asked_contact=False,
+                        referrals=[handover], answer="以下是最接近的信息……", tier="closest")  # fmt: skip
+    gateway.add_feedback("web:visitor", "down", "商标被抢注了怎么办", "以下是最接近的信息……", turn_key="k2")
+    page = open_view("conversations")
+    page.wait_for_selector("#main .conversation-link")
+    assert "最接近匹配" in page.locator("#main table").inner_text()
+    shot(page, artifacts, "review-list")
+    page.locator("#main .conversation-link").first.click()
+    page.wait_for_selector("#main .transcript")
+    bubbles = page.locator("#main .transcript .bubble.user").all_inner_texts()
+    assert len(bubbles) == 2 and "专利资助怎么申请？" in bubbles[0] and "商标被抢注了怎么办" in bubbles[1]
+    assert "被点踩" in page.locator("#main .transcript").inner_text()
+    shot(page, artifacts, "conversation")
+
+    page.click("#main a:has-text('查看转介记录')")  # the conversation links its referral, and back
+    page.wait_for_selector("#referral-1")
+    referral = page.locator("#referral-1")
+    assert "王小明" in referral.inner_text() and referral.locator(".conversation-link").count() == 1
+    referral.locator("select[aria-label=状态]").select_option(label="已联系")
+    page.wait_for_selector("#referral-1 .history li.status")
+    referral.locator("textarea[name=note]").fill("已电话联系，约周三面谈")
+    referral.locator("button:has-text('添加备注')").click()
+    page.wait_for_selector("#referral-1 .history li.note")
+    history = referral.locator(".history li").all_inner_texts()
+    assert "状态：新建 → 已联系" in history[0]
+    assert "已电话联系，约周三面谈" in history[1] and "boss" in history[1]
+    shot(page, artifacts, "referral-notes")
+
+
+def test_the_dashboard_separates_answered_closest_fallback_and_thumbs_down(
+    admin_site: AdminSite, open_view: Callable[[str], Page], artifacts: Path
+) -> None:
+    gateway = admin_site.gateway_store
+    outcomes = [(False, "certain")] * 5 + [(False, "closest")] * 3 + [(True, "none")] * 2
+    for n, (fallback, tier) in enumerate(outcomes):
+        gateway.log_turn(f"web:v{n}", "web", "专利资助", fallback=fallback, tier=tier)
+    gateway.log_turn("web:hello", "web", "你好", fallback=False, tier="")
+    gateway.add_feedback("web:v5", "down", "专利资助", "……")
+    page = open_view("dashboard")
+    page.wait_for_selector("#closest-stat")
+    keys = ("answered", "closest", "fallback", "thumbs")
+    stats = {key: page.locator(f"#{key}-stat").inner_text() for key in keys}
+    assert stats["answered"].startswith("50%") and "已回答（5）" in stats["answered"]
+    assert stats["closest"].startswith("30%") and stats["fallback"].startswith("20%")
+    assert stats["thumbs"].startswith("1") and "点踩" in stats["thumbs"]
+    assert page.locator("#questions-stat b").inner_text() == "11"
+    shot(page, artifacts, "dashboard")
+
+
+def test_an_uploaded_word_file_proposes_its_title_number_and_date(
+    admin_site: AdminSite, open_view: Callable[[str], Page], artifacts: Path
+) -> None:
+    page = open_view("documents")
+    page.wait_for_selector("#main form.upload")
+    page.set_input_files(
+        "#main form.upload input[type=file]",
+        files={"name": "通知.docx", "mimeType": "application/octet-stream", "buffer": signed_notice_docx()},
+    )
+    page.wait_for_selector("#upload-proposed:has-text('已从文件中识别')")
+    form = page.locator("#main form.upload")
+    for name in ("title", "number", "date", "issuer", "id"):
+        assert form.locator(f"input[name={name}]").input_value() == PROPOSED[name], name
+    shot(page, artifacts, "upload-proposed")
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("#main form.entry-form input[name=id][readonly]")
+    assert page.locator("#main form.entry-form input[name=title]").input_value() == PROPOSED["title"]
+
+
+def test_a_new_entry_gets_its_id_from_the_title(admin_site: AdminSite, new_page: Callable[..., Page]) -> None:
+    page = new_page(1280, 800)
+    log_in(page, admin_site.url)
+    page.goto(f"{admin_site.url}/admin#faq/new")
+    page.fill("#main form.entry-form input[name=question]", "商标被抢注怎么办？")
+    expect(page.locator("#main input[name=id]")).to_have_value("shangbiao-bei-qiangzhu-zenmeban")
+    page.fill("#main input[name=id]", "my-own-id")  # typed by staff: the title no longer changes it
+    page.fill("#main form.entry-form input[name=question]", "商标被抢注了怎么办？")
+    time.sleep(0.6)
+    assert page.locator("#main input[name=id]").input_value() == "my-own-id"
+
+
+def test_an_admin_resets_a_forgotten_password_and_the_editor_changes_it(
+    admin_site: AdminSite, open_view: Callable[[str], Page], new_page: Callable[..., Page], artifacts: Path
+) -> None:
+    admin_site.state.accounts.create_user("clerk", "forgotten-password-1", "editor")
+    page = open_view("users")
+    row = page.locator("#main table tr:has-text('clerk')")
+    row.wait_for()
+    page.once("dialog", lambda dialog: dialog.accept())
+    row.locator("button:has-text('重置密码')").click()
+    temporary = page.locator("#temporary-password code").inner_text()
+    assert len(temporary) >= 10
+    shot(page, artifacts, "password-reset")
+    audit = admin_site.state.store.audit_log()
+    assert any(r.action == "password_reset" and r.target == "用户 clerk" for r in audit)
+
+    clerk = new_page(page.viewport_size["width"], page.viewport_size["height"])  # type: ignore[index]
+    clerk.goto(f"{admin_site.url}/admin")
+    assert "忘记密码？请联系管理员" in clerk.locator("#login-view").inner_text()
+    clerk.fill("#login-form input[name=username]", "clerk")
+    clerk.fill("#login-form input[name=password]", temporary)
+    clerk.click("#login-form button[type=submit]")
+    clerk.wait_for_selector("#nav a[href='#publish']")
+    clerk.click("#who a[href='#password']")
+    clerk.fill("#main input[name=current]", temporary)
+    clerk.fill("#main input[name=new]", "clerk-own-password-9")
+    clerk.fill("#main input[name=again]", "clerk-own-password-9")
+    clerk.click("#main form.password-form button[type=submit]")
+    clerk.wait_for_selector("#toast:has-text('密码已修改')")
+    assert admin_site.state.accounts.login("clerk", "clerk-own-password-9").user.username == "clerk"
+
+
+VIEWS = ["dashboard", "documents", "rules", "stations", "faq", "checkup", "terms", "station-types",
+         "search", "publish", "versions", "freshness", "conversations", "referrals", "users", "audit",
+         "password"]  # fmt: skip
+
+
+def test_every_view_fits_a_phone(
+    admin_site: AdminSite, new_page: Callable[..., Page], artifacts: Path
+) -> None:
+    page = new_page(390, 844)
+    log_in(page, admin_site.url)
+    for view in VIEWS:
+        page.goto(f"{admin_site.url}/admin#{view}")
+        page.wait_for_selector("#main h2")
+        page.wait_for_load_state("networkidle")
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        assert wide <= 390, f"#{view} is {wide}px wide on a 390px phone"
+    page.goto(f"{admin_site.url}/admin#stations/north-station")
+    page.wait_for_selector("#main form.entry-form")
+    shot(page, artifacts, "station-form")

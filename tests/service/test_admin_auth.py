@@ -210,6 +210,41 @@ def test_an_admin_resets_a_password_and_clears_a_backoff(
     assert short.status_code == 422
 
 
+def test_a_forgotten_password_is_reset_by_an_admin_to_a_temporary_one(
+    admin_app: FastAPI, admin_client: TestClient, state: AdminState
+) -> None:
+    state.accounts.throttle.clock = FakeClock()
+    editor = login(admin_app, "editor")
+    for _ in range(5):  # they tried to remember it
+        attempt(admin_client, "editor")
+    boss = login(admin_app, "boss")
+    users = {u["username"]: u["id"] for u in boss.get("/admin/api/users").json()}
+    assert editor.post(f"/admin/api/users/{users['boss']}/reset-password").status_code == 403  # admins only
+    reset = boss.post(f"/admin/api/users/{users['editor']}/reset-password")
+    assert reset.status_code == 200 and reset.json()["locked"] is False
+    temporary = reset.json()["temporary_password"]
+    assert len(temporary) >= 10
+    assert editor.get("/admin/api/session").status_code == 401  # their old sessions end
+    assert attempt(admin_client, "editor", PASSWORD)[0] == 401
+    assert attempt(admin_client, "editor", temporary)[0] == 200
+    [record] = [r for r in state.store.audit_log() if r.action == "password_reset"]
+    assert (record.actor, record.target) == ("boss", "用户 editor") and temporary not in record.detail
+    own = boss.post(f"/admin/api/users/{users['boss']}/reset-password")
+    assert own.status_code == 422 and "修改密码" in own.json()["detail"]
+
+    editor = Staff(admin_client, admin_client.post(
+        "/admin/api/login", json={"username": "editor", "password": temporary}
+    ).json()["csrf_token"])  # fmt: skip
+    wrong = editor.post("/admin/api/password", json={"current": "not-it", "new": "my-own-password-9"})
+    assert wrong.status_code == 422 and wrong.json()["detail"] == "当前密码不正确"
+    weak = editor.post("/admin/api/password", json={"current": temporary, "new": "short"})
+    assert weak.status_code == 422 and "至少" in weak.json()["detail"]
+    changed = editor.post("/admin/api/password", json={"current": temporary, "new": "my-own-password-9"})
+    assert changed.status_code == 200 and editor.get("/admin/api/session").status_code == 200  # still in
+    assert state.accounts.login("editor", "my-own-password-9").user.username == "editor"
+    assert ("editor", "password_change") in [(r.actor, r.action) for r in state.store.audit_log()]
+
+
 def test_logout_ends_the_session(boss: Staff, state: AdminState) -> None:
     assert boss.post("/admin/api/logout").status_code == 200
     assert boss.get("/admin/api/session").status_code == 401
@@ -313,5 +348,6 @@ def test_the_admin_page_offers_referrals_only_to_admins_and_a_password_reset() -
 
     page = (ASSETS / "index.html").read_text(encoding="utf-8")
     assert '<a href="#referrals" data-admin>' in page  # core.js hides data-admin links from editors
-    review = (ASSETS / "review.js").read_text(encoding="utf-8")
-    assert "重置密码" in review and "{ password: input.value, unlock: true }" in review
+    accounts = (ASSETS / "accounts.js").read_text(encoding="utf-8")
+    assert "重置密码" in accounts and "/reset-password" in accounts
+    assert "忘记密码？请联系管理员" in page and '<a href="#password"' in page

@@ -140,7 +140,9 @@ def test_a_changed_condition_is_listed_by_its_label_in_the_history(editor: Staff
     [latest, *_] = editor.get("/admin/api/versions", params={"kind": "checkup", "key": "financing"}).json()
     assert latest["summary"] == "修改：近期打算"
     changes = editor.get(f"/admin/api/versions/{latest['id']}").json()["changes"]
-    assert changes == [{"field": "when.plans", "label": "近期打算", "before": "融资", "after": "品牌建设"}]
+    assert [{k: c[k] for k in ("field", "label", "before", "after")} for c in changes] == [
+        {"field": "when.plans", "label": "近期打算", "before": "融资", "after": "品牌建设"}
+    ]
 
 
 def test_a_rule_whose_entry_was_deleted_later_stops_the_publish(

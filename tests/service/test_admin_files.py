@@ -229,11 +229,71 @@ def test_bad_uploads_are_refused_with_a_reason(editor: Staff, name: str, data: b
 
 
 def test_upload_metadata_is_validated_and_existing_ids_need_replace(editor: Staff) -> None:
-    no_id = upload(editor, "a.txt", "正文".encode(), title="无编号")
-    assert no_id["status"] == 422 and no_id["errors"]["id"] == "编号：必填"
+    untitled = upload(editor, "a.txt", "正文".encode())  # too short to be a title: nothing to propose
+    assert untitled["status"] == 422 and untitled["errors"]["title"] == "标题：必填"
+    assert untitled["errors"]["id"] == "编号：必填"
     assert upload(editor, "a.txt", "正文".encode(), id="demo-plan", title="重复")["status"] == 422
     replaced = upload(editor, "a.txt", "新正文".encode(), id="demo-plan", title="替换", replace="true")
     assert replaced["status"] == 201 and replaced["version"] == 2 and replaced["data"]["body"] == "新正文"
+
+
+def signed_notice_docx() -> bytes:
+    """An official notice as district staff receive it: heading first, 文号, text, signature and date."""
+    docx = pytest.importorskip("docx")
+    document = docx.Document()
+    document.add_heading("关于开展2025年度杨浦区专利资助工作的通知", level=1)
+    lines = ("杨知〔2025〕3号", "各有关单位：", "请于2025年12月31日前申报。", "上海市杨浦区知识产权局")
+    for line in (*lines, "2025年3月12日"):
+        document.add_paragraph(line)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+PROPOSED = {
+    "title": "关于开展2025年度杨浦区专利资助工作的通知",
+    "number": "杨知〔2025〕3号",
+    "date": "2025-03-12",  # the signature's date, not the deadline in the text
+    "issuer": "上海市杨浦区知识产权局",
+    "id": "guanyu-kaizhan-2025-niandu-yangpuqu-zhuanli",  # pinyin of the title
+}
+
+
+def test_a_word_file_proposes_its_title_number_date_and_issuer(editor: Staff) -> None:
+    inspected = editor.post(
+        "/admin/api/documents/inspect", files={"file": ("notice.docx", signed_notice_docx())}
+    )
+    assert inspected.status_code == 200, inspected.text
+    assert inspected.json()["proposed"] == PROPOSED
+    assert editor.get(f"/admin/api/documents/{PROPOSED['id']}").status_code == 404  # nothing stored yet
+    result = upload(editor, "notice.docx", signed_notice_docx())  # no field typed: no "标题：必填"
+    assert result["status"] == 201, result
+    assert result["key"] == PROPOSED["id"]
+    assert {k: result["data"][k] for k in ("title", "number", "date", "issuer")} == {
+        k: PROPOSED[k] for k in ("title", "number", "date", "issuer")
+    }
+    again = upload(editor, "notice.docx", signed_notice_docx())  # a second copy gets a free id
+    assert again["status"] == 201 and again["key"] == PROPOSED["id"] + "-2"
+
+
+def test_typed_fields_win_over_what_the_file_says(editor: Staff) -> None:
+    result = upload(editor, "notice.docx", signed_notice_docx(), title="专利资助通知", date="2025-03-20")
+    assert result["status"] == 201, result
+    assert (result["key"], result["data"]["title"]) == ("zhuanli-zizhu-tongzhi", "专利资助通知")
+    assert (result["data"]["date"], result["data"]["number"]) == ("2025-03-20", "杨知〔2025〕3号")
+
+
+def test_new_entries_get_an_id_from_their_title(editor: Staff) -> None:
+    proposed = editor.get("/admin/api/slug", params={"kind": "faq", "title": "质押贷款有贴息吗？"}).json()
+    assert proposed == {"id": "zhiya-daikuan-you-tiexi-ma"}
+    faq = {"question": "质押贷款有贴息吗？", "answer": "有。", "source": "示例", "source_date": "2024"}
+    faq["status"] = "current"
+    created = editor.post("/admin/api/faq", json=faq)
+    assert created.status_code == 201 and created.json()["key"] == "zhiya-daikuan-you-tiexi-ma"
+    taken = editor.get("/admin/api/slug", params={"kind": "faq", "title": "质押贷款有贴息吗？"}).json()
+    assert taken == {"id": "zhiya-daikuan-you-tiexi-ma-2"}
+    terms = editor.get("/admin/api/slug", params={"kind": "term", "title": "贴息"})
+    assert terms.status_code == 422 and "不由标题生成" in terms.json()["detail"]
 
 
 POSTGRES_URL = os.environ.get("IPGP_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

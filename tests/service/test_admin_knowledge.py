@@ -94,10 +94,14 @@ def test_update_changes_one_field_with_a_readable_diff(editor: Staff) -> None:
     newest = editor.get("/admin/api/versions", params={"key": "north-station"}).json()[0]
     assert newest["summary"] == "修改：电话" and newest["author"] == "editor"
     detail = editor.get(f"/admin/api/versions/{newest['id']}").json()
-    assert detail["changes"] == [
-        {"field": "phone", "label": "电话", "before": "021-11112222", "after": "021-55556666"}
+    [change] = detail["changes"]
+    assert (change["label"], change["before"], change["after"]) == ("电话", "021-11112222", "021-55556666")
+    assert change["segments"] == [  # only the changed digits are marked, the shared prefix is not
+        {"op": "equal", "text": "021-"},
+        {"op": "delete", "text": "11112222"},
+        {"op": "insert", "text": "55556666"},
     ]
-    assert "-phone: 021-11112222" in detail["diff"] and "+phone: 021-55556666" in detail["diff"]
+    assert "diff" not in detail  # no YAML rendering any more
 
 
 def test_saving_unchanged_data_makes_no_new_version(editor: Staff) -> None:

@@ -29,7 +29,6 @@ def live_doc_ids(index_dir: Path) -> set[str]:
 
 
 def test_publish_builds_checks_and_switches_with_progress(boss: Staff, state: AdminState) -> None:
-    assert boss.get("/admin/api/publish").json()["unpublished_changes"] is True
     result = publish(boss, state)
     assert result["status"] == "succeeded", result
     assert (result["stage"], result["stage_label"], result["progress"]) == ("done", "已完成", 1.0)
@@ -44,6 +43,37 @@ def test_publish_builds_checks_and_switches_with_progress(boss: Staff, state: Ad
     assert overview["live_is_last_publish"] is True
     assert overview["history"][0]["id"] == result["id"]
     assert not list(state.publisher.config.work_dir.glob("publish-*"))  # staging cleaned up
+
+
+def test_before_any_edit_nothing_is_unpublished(boss: Staff) -> None:
+    """The draft was seeded from knowledge/, which the live index was built from."""
+    overview = boss.get("/admin/api/publish").json()
+    assert overview["unpublished_changes"] is False and overview["changes"] == []
+
+
+def test_the_publish_page_lists_exactly_what_changed_since_the_live_version(
+    boss: Staff, editor: Staff, state: AdminState
+) -> None:
+    current = editor.get("/admin/api/stations/north-station").json()["data"]
+    editor.put("/admin/api/stations/north-station", json={**current, "phone": "021-55556666"})
+    assert editor.post("/admin/api/stations", json=STATION).status_code == 201
+    assert editor.delete("/admin/api/stations/copyright-desk").status_code == 200
+    faq = editor.get("/admin/api/faq/pledge-faq").json()["data"]  # changed and changed back: not listed
+    editor.put("/admin/api/faq/pledge-faq", json={**faq, "answer": "改过"})
+    editor.put("/admin/api/faq/pledge-faq", json=faq)
+    changes = {c["key"]: c for c in boss.get("/admin/api/publish").json()["changes"]}
+    assert set(changes) == {"north-station", "south-station", "copyright-desk"}
+    north, south, desk = changes["north-station"], changes["south-station"], changes["copyright-desk"]
+    assert (north["change_label"], north["fields"]) == ("修改", ["电话"])
+    assert (south["change_label"], south["title"]) == ("新增", "南区商标品牌指导站")
+    assert (desk["change_label"], desk["title"]) == ("删除", "版权工作站")
+    assert {c["author"] for c in changes.values()} == {"editor"}
+
+    assert publish(boss, state)["status"] == "succeeded"
+    assert boss.get("/admin/api/publish").json()["changes"] == []
+    editor.put("/admin/api/stations/north-station", json={**current, "phone": "021-99990000"})
+    [after] = boss.get("/admin/api/publish").json()["changes"]  # compared with the published version
+    assert (after["key"], after["fields"]) == ("north-station", ["电话"])
 
 
 def test_running_readers_switch_to_new_content_and_deleted_content_is_gone(
@@ -147,6 +177,12 @@ def test_hit_testing_searches_the_draft_before_publishing(editor: Staff, state: 
     scores = [h["score"] for h in body["hits"]]
     assert scores == sorted(scores, reverse=True)
     assert {"kind", "doc_id", "title", "section", "text", "source"} <= set(body["hits"][0])
+    # in plain Chinese: kind names and whole percentages, and what the bot will do
+    top = body["hits"][0]
+    assert top["kind_label"] in {"文档", "政策条目", "服务站点", "常见问答"} and top["score_percent"] == 100
+    assert all(0 <= h["score_percent"] <= 100 and isinstance(h["score_percent"], int) for h in body["hits"])
+    assert body["tier"] in {"certain", "closest", "none"} and not body["tier_label"].isascii()
+    assert 0 <= body["confidence_percent"] <= 100
     again = editor.get("/admin/api/search", params={"q": "质押贷款贴息"}).json()
     assert again["rebuilt"] is False
     editor.post("/admin/api/stations", json=STATION)

@@ -11,7 +11,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import update
 
-from service.admin.dashboard import topic_of
+from service.admin.dashboard import outcome_of, topic_of
 from service.admin.state import AdminState
 from service.schemas import Referral
 from service.store import Store, TurnRow
@@ -26,9 +26,9 @@ NAME = "王小明"
 @pytest.fixture
 def gateway(admin_app: FastAPI, admin_client: object) -> Store:
     store: Store = admin_app.state.store
-    store.log_turn("u1", "web", "专利资助怎么申请？", fallback=False)
-    store.log_turn("u1", "web", "火星上的商标怎么注册？", fallback=True)
-    store.log_turn("u2", "wechat", "质押贷款贴息多少", fallback=False)
+    store.log_turn("u1", "web", "专利资助怎么申请？", fallback=False, tier="certain")
+    store.log_turn("u1", "web", "火星上的商标怎么注册？", fallback=True, tier="none")
+    store.log_turn("u2", "wechat", "质押贷款贴息多少", fallback=False, tier="closest")
     store.log_turn("u3", "web", "你们食堂几点开门", fallback=True)
     store.add_feedback("u2", "down", "质押贷款贴息多少", "按贷款利率的50%给予贴息。")
     store.add_feedback("u1", "up", "专利资助怎么申请？", "……")
@@ -55,13 +55,15 @@ def age(store: Store, table: type, row_id: int, days: int) -> None:
         connection.execute(update(table).where(table.id == row_id).values(created_at=when))  # type: ignore[attr-defined]
 
 
-def test_review_lists_fallbacks_and_thumbs_down_newest_first(editor: Staff, gateway: Store) -> None:
+def test_review_lists_fallbacks_closest_matches_and_thumbs_down(editor: Staff, gateway: Store) -> None:
     items = editor.get("/admin/api/conversations").json()
-    assert {(i["id"], i["kind"]) for i in items} == {
-        ("turn-2", "fallback"),
-        ("turn-4", "fallback"),
-        ("feedback-1", "thumbs_down"),
+    assert {(i["id"], i["kind"], i["kind_label"]) for i in items} == {
+        ("turn-2", "fallback", "未能回答"),
+        ("turn-3", "closest", "最接近匹配"),
+        ("turn-4", "fallback", "未能回答"),
+        ("feedback-1", "thumbs_down", "点踩"),
     }
+    assert {i["sender_id"] for i in items} == {"u1", "u2", "u3"}  # each links to its conversation
     down = next(i for i in items if i["kind"] == "thumbs_down")
     assert down["answer"] == "按贷款利率的50%给予贴息。"
     only = editor.get("/admin/api/conversations", params={"kind": "fallback", "q": "火星"}).json()
@@ -85,7 +87,8 @@ def test_review_exports_csv(editor: Staff, gateway: Store) -> None:
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
     assert "attachment" in response.headers["content-disposition"]
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert rows[0] == ["编号", "类型", "时间", "渠道", "问题", "机器人回答"] and len(rows) == 4
+    assert rows[0] == ["编号", "类型", "时间", "渠道", "问题", "机器人回答"] and len(rows) == 5
+    assert {row[1] for row in rows[1:]} == {"未能回答", "最接近匹配", "点踩"}
 
 
 def test_one_click_turns_a_question_into_a_draft_faq(editor: Staff, gateway: Store) -> None:
@@ -146,9 +149,13 @@ def test_referral_status_changes_are_audited_without_contact_details(
 
 def test_dashboard_counts(editor: Staff, gateway: Store) -> None:
     board = editor.get("/admin/api/dashboard", params={"days": 7}).json()
-    assert len(board["per_day"]) == 7 and board["per_day"][-1]["questions"] == 4
-    assert (board["questions"], board["answered"], board["fallback"]) == (4, 2, 2)
-    assert board["answered_rate"] == 0.5
+    assert len(board["per_day"]) == 7
+    assert board["per_day"][-1] | {"date": ""} == {
+        "date": "", "questions": 4, "answered": 1, "closest": 1, "fallback": 2, "other": 0
+    }
+    # the closest match is not counted as answered: one of the four knowledge-base questions
+    assert (board["questions"], board["answered"], board["closest"], board["fallback"]) == (4, 1, 1, 2)
+    assert board["answered_rate"] == round(1 / 4, 3)
     assert board["thumbs"] == {"up": 1, "down": 1}
     assert {"station_id": "north-station", "name": "北区商标品牌指导站", "referrals": 1} in board[
         "top_stations"
@@ -156,6 +163,21 @@ def test_dashboard_counts(editor: Staff, gateway: Store) -> None:
     topics = {t["topic"]: t for t in board["top_topics"]}
     assert topics["商标"] == {"topic": "商标", "questions": 1, "fallback": 1}
     assert editor.get("/admin/api/dashboard", params={"days": 0}).status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("fallback", "tier", "outcome"),
+    [
+        (False, "certain", "answered"),
+        (False, "closest", "closest"),
+        (False, "none", "fallback"),
+        (True, "", "fallback"),
+        (False, "", "other"),  # a greeting or a form question
+        (False, None, "other"),  # logged before tiers were recorded
+    ],
+)
+def test_outcome_of_a_turn(fallback: bool, tier: str | None, outcome: str) -> None:
+    assert outcome_of(fallback, tier) == outcome
 
 
 def test_dashboard_without_traffic(editor: Staff) -> None:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Request, Response
+from fastapi import APIRouter, Body, Header, HTTPException, Query, Request, Response
 
 from service.admin.checkup import form_options
 from service.admin.consistency import stale_mentions
 from service.admin.deps import StaffDep, StateDep, client_ip
-from service.admin.editing import checked, entry_body, save_new
+from service.admin.editing import checked, entry_body, new_key, save_new
 from service.admin.entities import EntityValidationError
 from service.admin.freshness import keep_review
-from service.admin.kinds import KIND_LIST, Kind, edited_kinds
+from service.admin.kinds import KIND_LIST, KINDS, Kind, edited_kinds
 from service.admin.station_types import type_choices
 from service.admin.store import describe
 
@@ -92,6 +92,16 @@ reference = APIRouter(prefix="/admin/api", tags=["admin"])
 def kinds(_: StaffDep) -> list[dict[str, Any]]:
     """The table of knowledge kinds, for the page's lists, forms and labels."""
     return [kind.as_dict() for kind in KIND_LIST]
+
+
+@reference.get("/slug")
+def slug(
+    _: StaffDep, state: StateDep, kind: str = Query(), title: str = Query(min_length=1, max_length=300)
+) -> dict[str, str]:
+    """The id a new entry with this title would get (shown in the form as the title is typed)."""
+    if kind not in KINDS or KINDS[kind].key_field != "id":
+        raise HTTPException(status_code=422, detail=f"该类别的编号不由标题生成：{kind}")
+    return {"id": new_key(state, kind, title)}
 
 
 @reference.get("/locations")

@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 
+from service.admin.changes import pending_changes
 from service.admin.deps import AdminDep, StaffDep, StateDep, client_ip
 from service.admin.freshness import overdue_count
 from service.admin.indexing import live_build
@@ -61,14 +62,18 @@ def start(user: AdminDep, state: StateDep, request: Request) -> dict[str, Any]:
 
 @router.get("")
 def overview(_: StaffDep, state: StateDep) -> dict[str, Any]:
-    """Live build, whether the draft changed since the last successful publish, recent runs."""
+    """Live build, the entries the draft changed since the last successful publish, recent runs.
+
+    Before any publish the live index is the one built from knowledge/, which the draft was seeded from.
+    """
     last = state.publisher.last_success()
-    revision = state.store.revision()
     live = live_build(state.settings.index_dir)
+    changes = pending_changes(state.store, last.draft_version if last else None)
     return {
         "live_build": live,
-        "draft_revision": revision,
-        "unpublished_changes": last is None or last.draft_version != revision,
+        "draft_revision": state.store.revision(),
+        "unpublished_changes": bool(changes),
+        "changes": [change.as_dict() for change in changes],
         # False when e.g. `python -m retrieval build` replaced the published index from knowledge/
         "live_is_last_publish": last is not None and last.build_id == live,
         "history": [publish_body(row) for row in state.publisher.history()],

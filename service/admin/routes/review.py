@@ -1,4 +1,4 @@
-"""/admin/api/conversations, referrals and dashboard: what the bot could not answer, handovers, charts."""
+"""/admin/api/conversations and dashboard: questions to review, whole conversations, charts."""
 
 from __future__ import annotations
 
@@ -8,24 +8,21 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict
 
 from retrieval.schema import UNSTATED
 from service.admin.dashboard import dashboard
-from service.admin.deps import AdminDep, StaffDep, StateDep, client_ip
+from service.admin.deps import StaffDep, StateDep, client_ip
 from service.admin.editing import entry_body, save_new
 from service.admin.freshness import overdue_count
 from service.admin.publish import PLACEHOLDER
 from service.admin.review import (
     CHINA,
-    REFERRAL_STATUS_LABELS,
-    REFERRAL_STATUSES,
     Period,
+    conversation,
+    csv_response,
     local_time,
-    referrals,
     review_items,
     review_question,
-    set_referral_status,
     to_csv,
 )
 from service.deps import StoreDep
@@ -33,19 +30,11 @@ from service.deps import StoreDep
 router = APIRouter(prefix="/admin/api", tags=["admin"])
 
 
-def _csv(text: str, name: str) -> Response:
-    return Response(
-        content=text.encode("utf-8"),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
-    )
-
-
 @router.get("/conversations", response_model=None)
 def conversations(
     _: StaffDep,
     store: StoreDep,
-    kind: Literal["fallback", "thumbs_down"] | None = None,
+    kind: Literal["fallback", "closest", "thumbs_down"] | None = None,
     date_from: date | None = None,
     date_to: date | None = None,
     q: str = "",
@@ -54,10 +43,24 @@ def conversations(
     items = review_items(store, kind, Period(date_from, date_to), q)
     if format == "csv":
         rows = (
-            (i["id"], i["kind"], i["created_at"], i["channel"], i["question"], i["answer"]) for i in items
+            (i["id"], i["kind_label"], i["created_at"], i["channel"], i["question"], i["answer"])
+            for i in items
         )
-        return _csv(to_csv(("编号", "类型", "时间", "渠道", "问题", "机器人回答"), rows), "conversations.csv")
+        return csv_response(
+            to_csv(("编号", "类型", "时间", "渠道", "问题", "机器人回答"), rows), "conversations.csv"
+        )
     return [{**item, "created_at": local_time(item["created_at"])} for item in items]
+
+
+@router.get("/conversation")
+def whole_conversation(
+    _: StaffDep, store: StoreDep, sender: str = Query(min_length=1, max_length=128)
+) -> dict[str, Any]:
+    """Every turn of one conversation (by its sender id, e.g. web:abc), oldest first."""
+    found = conversation(store, sender)
+    if found is None:
+        raise HTTPException(status_code=404, detail="会话记录不存在（可能已按保留期限删除）")
+    return found
 
 
 def _faq_id(state_keys: set[str], item_id: str) -> str:
@@ -87,73 +90,6 @@ def to_faq(
         "status": "unknown",  # staff set it with the answer and source
     }
     return entry_body(save_new(state, "faq", raw, user.username, client_ip(request)))
-
-
-def referral_body(row: Any) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "name": row.name,
-        "company": row.company,
-        "phone": row.phone,
-        "station_id": row.station_id,
-        "station_type": row.station_type,
-        "question": row.question,
-        "status": row.status,
-        "status_label": REFERRAL_STATUS_LABELS.get(row.status, row.status),
-        "created_at": local_time(row.created_at),
-    }
-
-
-@router.get("/referrals", response_model=None)
-def list_referrals(
-    user: AdminDep,  # contact details: admins only
-    state: StateDep,
-    request: Request,
-    store: StoreDep,
-    status: Literal["new", "contacted", "closed"] | None = None,
-    station: str = "",
-    date_from: date | None = None,
-    date_to: date | None = None,
-    format: Literal["json", "csv"] = "json",
-) -> list[dict[str, Any]] | Response:
-    rows = referrals(store, Period(date_from, date_to), status or "", station)
-    if format == "csv":
-        table = (
-            (
-                r.id,
-                r.created_at,
-                REFERRAL_STATUS_LABELS.get(r.status, r.status),
-                r.name,
-                r.company,
-                r.phone,
-                r.station_id,
-                r.question,
-            )
-            for r in rows
-        )
-        header = ("编号", "时间", "状态", "联系人", "企业", "电话", "站点", "问题")
-        csv = _csv(to_csv(header, table), "referrals.csv")
-        state.store.audit(user.username, "referral_export", f"{len(rows)} 条转介", "", client_ip(request))
-        return csv
-    return [referral_body(row) for row in rows]
-
-
-class ReferralUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    status: Literal["new", "contacted", "closed"]
-
-
-@router.patch("/referrals/{referral_id}")
-def update_referral(
-    referral_id: int, body: ReferralUpdate, user: AdminDep, state: StateDep, store: StoreDep, request: Request
-) -> dict[str, Any]:
-    old = set_referral_status(store, referral_id, body.status)
-    # Only the id and the statuses: contact details never reach the audit log.
-    state.store.audit(
-        user.username, "referral_status", f"转介 #{referral_id}", f"{old} → {body.status}", client_ip(request)
-    )
-    return {"id": referral_id, "status": body.status, "statuses": list(REFERRAL_STATUSES)}
 
 
 @router.get("/dashboard")

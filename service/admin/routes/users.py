@@ -1,4 +1,5 @@
-"""/admin/api/users and /admin/api/audit: admins manage staff accounts and read the audit log."""
+"""/admin/api/users, password and audit: admins manage staff accounts (and reset forgotten passwords),
+anyone changes their own password, admins read the audit log."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from typing import Any, Literal
 from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.admin.auth import USERNAME_PATTERN
-from service.admin.deps import AdminDep, StateDep, client_ip
+from service.admin.auth import USERNAME_PATTERN, LoginFailedError
+from service.admin.deps import SESSION_COOKIE, AdminDep, StaffDep, StateDep, client_ip
 from service.admin.models import UserRow
 from service.admin.review import local_time
 from service.admin.state import AdminState
@@ -81,6 +82,39 @@ def update_user(
         user.username, "user_update", f"用户 {row.username}", "，".join(changes), client_ip(request)
     )
     return user_body(row, state)
+
+
+@router.post("/users/{user_id}/reset-password")
+def reset_password(user_id: int, user: AdminDep, state: StateDep, request: Request) -> dict[str, Any]:
+    """For staff who forgot their password: a temporary one, shown once, for the admin to pass on."""
+    if user_id == user.id:
+        raise HTTPException(status_code=422, detail="不能重置自己的密码，请在“修改密码”中修改")
+    row, temporary = state.accounts.reset_password(user_id)
+    ip = client_ip(request)
+    state.store.audit(user.username, "password_reset", f"用户 {row.username}", "临时密码已生成", ip)
+    return {**user_body(row, state), "temporary_password": temporary}
+
+
+class PasswordChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    current: str = Field(min_length=1, max_length=256)
+    new: str = Field(max_length=256)
+
+
+@router.post("/password")
+def change_password(
+    body: PasswordChange, user: StaffDep, state: StateDep, request: Request
+) -> dict[str, str]:
+    """Anyone's own password, e.g. replacing a temporary one; their other sessions end."""
+    try:
+        state.accounts.change_own_password(
+            user.id, body.current, body.new, request.cookies.get(SESSION_COOKIE, "")
+        )
+    except LoginFailedError:
+        raise HTTPException(status_code=422, detail="当前密码不正确") from None
+    state.store.audit(user.username, "password_change", f"用户 {user.username}", "", client_ip(request))
+    return {"detail": "密码已修改"}
 
 
 @router.get("/audit")

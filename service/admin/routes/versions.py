@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 
 from service.admin.deps import StaffDep, StateDep, client_ip
-from service.admin.diff import field_changes, unified
+from service.admin.diff import field_changes
 from service.admin.entities import title_of
 from service.admin.kinds import label_of
 from service.admin.models import VersionRow
@@ -48,17 +48,15 @@ def list_versions(
 
 @router.get("/{version_id}")
 def read_version(version_id: int, _: StaffDep, state: StateDep, against: int | None = None) -> dict[str, Any]:
-    """The version with its data and its diff from the previous version (or from `against`)."""
+    """The version with its data and its word-level changes from the previous version (or `against`)."""
     row = state.store.version(version_id)
     other = state.store.version(against) if against is not None else state.store.previous(row)
     before = other.data if other is not None else None
-    names = (f"版本{other.version}" if other else "（无）", f"版本{row.version}")
     return {
         **version_body(row),
         "data": row.data,
         "compared_with": other.id if other else None,
         "changes": field_changes(row.kind, before, row.data),
-        "diff": unified(row.kind, before, row.data, names),
     }
 
 

@@ -3,7 +3,8 @@
 
 const Charts = (() => {
   const NS = "http://www.w3.org/2000/svg";
-  const COLORS = { answered: "#2f7d4f", fallback: "#d9822b", up: "#2f7d4f", down: "#c0392b", bar: "#2b6cb0", checkup: "#6b46c1" };
+  const COLORS = { answered: "#2f7d4f", closest: "#d6b23c", fallback: "#d9822b", other: "#a0aec0",
+    up: "#2f7d4f", down: "#c0392b", bar: "#2b6cb0", checkup: "#6b46c1" };
 
   function svg(tag, attrs, ...children) {
     const node = document.createElementNS(NS, tag);
@@ -19,13 +20,13 @@ const Charts = (() => {
     return node;
   }
 
-  /* days: [{date, questions, fallback}] -> stacked bars (answered below, fallback on top). */
-  function days(series) {
+  /* days: [{date, questions, <part>: count}], parts: [[key, label, color]] -> bars stacked in parts' order. */
+  function days(series, parts) {
     const width = 640, height = 220, left = 34, bottom = 28, top = 10;
     const max = Math.max(1, ...series.map((d) => d.questions));
     const step = (width - left - 6) / Math.max(series.length, 1);
     const scale = (v) => (v / max) * (height - bottom - top);
-    const root = svg("svg", { viewBox: `0 0 ${width} ${height}`, class: "chart", role: "img", "aria-label": "每日提问数（已回答/未回答）" });
+    const root = svg("svg", { viewBox: `0 0 ${width} ${height}`, class: "chart", role: "img", "aria-label": "每日提问数" });
     for (const tick of [0, Math.ceil(max / 2), max]) {
       const y = height - bottom - scale(tick);
       root.append(svg("line", { x1: left, x2: width, y1: y, y2: y, class: "gridline" }));
@@ -33,11 +34,12 @@ const Charts = (() => {
     }
     series.forEach((d, i) => {
       const x = left + i * step + 1, w = Math.max(step - 2, 1);
-      const answered = d.questions - d.fallback;
-      const hA = scale(answered), hF = scale(d.fallback);
-      const base = height - bottom;
-      root.append(titled(svg("rect", { x, y: base - hA, width: w, height: hA, fill: COLORS.answered }), `${d.date} 已回答 ${answered}`));
-      root.append(titled(svg("rect", { x, y: base - hA - hF, width: w, height: hF, fill: COLORS.fallback }), `${d.date} 未能回答 ${d.fallback}`));
+      let y = height - bottom;
+      for (const [key, label, color] of parts) {
+        const h = scale(d[key] || 0);
+        y -= h;
+        root.append(titled(svg("rect", { x, y, width: w, height: h, fill: color }), `${d.date} ${label} ${d[key] || 0}`));
+      }
       if (series.length <= 14 || i % Math.ceil(series.length / 10) === 0) {
         root.append(svg("text", { x: x + w / 2, y: height - 10, "text-anchor": "middle", class: "tick" }, d.date.slice(5)));
       }
@@ -82,5 +84,17 @@ const Charts = (() => {
     return root;
   }
 
-  return { days, bars, ring, COLORS };
+  /* parts: [[key, label, color]] -> a row of colour swatches with their labels. */
+  function legend(parts) {
+    const row = document.createElement("div");
+    row.className = "legend";
+    for (const [, label, color] of parts) {
+      const item = document.createElement("span");
+      item.append(svg("svg", { viewBox: "0 0 12 12", "aria-hidden": "true" }, svg("rect", { width: 12, height: 12, rx: 2, fill: color })), label);
+      row.append(item);
+    }
+    return row;
+  }
+
+  return { days, bars, ring, legend, COLORS };
 })();

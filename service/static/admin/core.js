@@ -62,10 +62,39 @@ const Admin = (() => {
     toast.timer = setTimeout(() => { box.hidden = true; }, 4000);
   }
 
+  function heading(text, ...extra) {
+    return el("div", { className: "heading" }, el("h2", { text }), ...extra);
+  }
+
+  /* Each cell carries its column's name (data-label): on a phone a row becomes a card of labelled lines. */
   function table(headers, rows) {
+    for (const row of rows) [...row.children].forEach((cell, i) => { if (headers[i]) cell.dataset.label = headers[i]; });
     return el("table", { className: "grid" },
       el("thead", {}, el("tr", {}, headers.map((h) => el("th", { text: h })))),
       el("tbody", {}, rows.length ? rows : el("tr", {}, el("td", { colspan: headers.length, className: "empty", text: "暂无数据" }))));
+  }
+
+  /* A list with a search box and choice filters, filtered in the page:
+     filtered(items, { search: item => text, placeholder, selects: [{ label, options: [[value, label]], test(item, value) }] },
+              items => element). An empty select value means "all". */
+  function filtered(items, { search, placeholder, selects = [] }, render) {
+    const box = el("input", { type: "search", name: "q", placeholder: placeholder || "搜索", "aria-label": "搜索", className: "grow" });
+    const choices = selects.map((s) => el("select", { "aria-label": s.label }, s.options.map(([value, label]) => el("option", { value }, label))));
+    const count = el("span", { className: "muted count" });
+    const holder = el("div", {});
+    const apply = () => {
+      const words = box.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
+      const shown = items.filter((item) => words.every((w) => search(item).toLowerCase().includes(w))
+        && selects.every((s, i) => !choices[i].value || s.test(item, choices[i].value)));
+      count.textContent = shown.length === items.length ? `共 ${items.length} 条` : `显示 ${shown.length} / ${items.length} 条`;
+      holder.replaceChildren(render(shown));
+    };
+    box.addEventListener("input", apply);
+    for (const choice of choices) choice.addEventListener("change", apply);
+    apply();
+    const bar = el("div", { className: "card inline filters list-filter" }, box,
+      selects.map((s, i) => el("label", {}, s.label + " ", choices[i])), count);
+    return el("div", {}, bar, holder);
   }
 
   function time(iso) {
@@ -150,5 +179,5 @@ const Admin = (() => {
     await showApp();
   }
 
-  return { state, api, el, toast, table, time, route, start, kindOf, ApiError };
+  return { state, api, el, toast, heading, table, filtered, time, route, start, kindOf, ApiError };
 })();

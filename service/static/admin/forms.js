@@ -183,6 +183,24 @@ const Forms = (() => {
     }
   }
 
+  /* A new entry's id follows its title (pinyin, GET /slug) until staff type an id themselves. */
+  function idFromTitle(form, kind, titleField) {
+    const id = form.elements.id;
+    let typed = false, timer = null;
+    id.placeholder = "按标题自动生成";
+    id.addEventListener("input", () => { typed = id.value.trim() !== ""; });
+    form.elements[titleField].addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(async () => {
+        const title = form.elements[titleField].value.trim();
+        if (typed || !title) return;
+        try {
+          id.value = (await Admin.api("GET", "/slug?" + new URLSearchParams({ kind, title }))).id;
+        } catch (error) { /* the id stays empty; saving makes one from the title */ }
+      }, 250);
+    });
+  }
+
   /* An edit form; save(data) returns a promise; errors from the API land next to their fields. */
   function build(kind, values, refs, { editing, save, extra }) {
     const spec = specOf(kind, refs);
@@ -200,6 +218,8 @@ const Forms = (() => {
     if (editing) {
       const key = form.elements[table.key_field];
       key.readOnly = true;
+    } else if (table.key_field === "id" && form.elements[table.title_field]) {
+      idFromTitle(form, kind, table.title_field);
     }
     follow(form, spec, refs);
     form.addEventListener("submit", async (event) => {

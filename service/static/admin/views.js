@@ -1,8 +1,8 @@
-/* Views: dashboard, knowledge lists and forms, hit testing, publishing, version history. */
+/* Views: dashboard, knowledge lists and forms, document upload, hit testing. */
 "use strict";
 
 (() => {
-  const { api, el, toast, table, time, state } = Admin;
+  const { api, el, toast, heading, table, time, state } = Admin;
   /* kind: the form's own choices (fetched fresh: they list other entries); names and labels: GET /kinds. */
   const OPTIONS = { checkup: "/checkup-options" };
   const labelOf = (choices, code) => (choices.find((c) => c.code === code) || { label: code }).label;
@@ -21,30 +21,34 @@
     return optionsPath ? { ...places, ...await api("GET", optionsPath) } : places;
   }
 
-  function heading(text, ...extra) {
-    return el("div", { className: "heading" }, el("h2", { text }), ...extra);
-  }
-
   // ---- dashboard ----------------------------------------------------------------------------
+  /* What became of a question (the turn log's reply tier), in the charts' order and colours. */
+  const OUTCOMES = [
+    ["answered", "已回答", Charts.COLORS.answered], ["closest", "最接近匹配", Charts.COLORS.closest],
+    ["fallback", "未能回答", Charts.COLORS.fallback], ["other", "其他对话", Charts.COLORS.other]];
+
   state.views.dashboard = async () => {
     const board = await api("GET", "/dashboard?days=30");
-    const rate = board.answered_rate === null ? "—" : Math.round(board.answered_rate * 100) + "%";
-    const thumbs = board.thumbs.up + board.thumbs.down;
+    const percent = (part, whole) => (whole ? Math.round((part / whole) * 100) + "%" : "—");
+    const asked = board.answered + board.closest + board.fallback;
+    const stat = (value, label, id, extra) => el("div", { className: "stat" + (extra || ""), id }, el("b", { text: value }), label);
     return el("div", {},
       heading("仪表盘（近30天）"),
       el("div", { className: "stats" },
-        el("div", { className: "stat" }, el("b", { text: board.questions }), "提问"),
-        el("div", { className: "stat" }, el("b", { text: rate }), "已回答比例"),
-        el("div", { className: "stat" }, el("b", { text: board.fallback }), "未能回答"),
-        el("div", { className: "stat" }, el("b", { text: thumbs ? Math.round(board.thumbs.up / thumbs * 100) + "%" : "—" }), "点赞比例"),
+        stat(board.questions, "提问", "questions-stat"),
+        stat(percent(board.answered, asked), `已回答（${board.answered}）`, "answered-stat"),
+        stat(percent(board.closest, asked), `最接近匹配（${board.closest}）`, "closest-stat"),
+        stat(percent(board.fallback, asked), `未能回答（${board.fallback}）`, "fallback-stat"),
+        stat(board.thumbs.down, `点踩（点赞 ${board.thumbs.up}）`, "thumbs-stat"),
         el("a", { className: "stat" + (board.overdue_entries ? " warn" : ""), href: "#freshness", id: "overdue-stat" },
           el("b", { text: board.overdue_entries }), "条目需复核"),
-        el("div", { className: "stat", id: "checkup-stat" }, el("b", { text: board.checkups.total }), "知识产权体检")),
+        stat(board.checkups.total, "知识产权体检", "checkup-stat")),
+      el("p", { className: "muted", text: "比例以知识库问题为分母（已回答＋最接近匹配＋未能回答）；“其他对话”是问候、表单填写等，不计入。" }),
       el("div", { className: "charts" },
-        el("figure", { className: "card wide" }, el("figcaption", { text: "每日提问：绿色已回答，橙色未能回答" }), Charts.days(board.per_day)),
-        el("figure", { className: "card" }, el("figcaption", { text: "已回答与未回答" }),
-          Charts.ring([{ label: "已回答", value: board.answered, color: Charts.COLORS.answered },
-            { label: "未能回答", value: board.fallback, color: Charts.COLORS.fallback }], "已回答比例")),
+        el("figure", { className: "card wide" }, el("figcaption", { text: "每日提问" }), Charts.legend(OUTCOMES),
+          Charts.days(board.per_day, OUTCOMES)),
+        el("figure", { className: "card", id: "outcome-ring" }, el("figcaption", { text: "知识库问题的结果" }),
+          Charts.ring(OUTCOMES.slice(0, 3).map(([key, label, color]) => ({ label, value: board[key], color })), "已回答比例")),
         el("figure", { className: "card" }, el("figcaption", { text: "点赞与点踩" }),
           Charts.ring([{ label: "点赞", value: board.thumbs.up, color: Charts.COLORS.up },
             { label: "点踩", value: board.thumbs.down, color: Charts.COLORS.down }], "点赞比例")),
@@ -59,24 +63,45 @@
   };
 
   // ---- knowledge lists and forms -------------------------------------------------------------
-  function listView({ code: kind, label, resource, key_field: keyField, title_label: nameHeader }) {
+  const STATUS_LABELS = { current: "现行", historical: "历史", unknown: "未知" };
+  /* kind: choice filters of its list beyond the search box, from the entries and the form's references. */
+  const FILTERS = {
+    station: (refs) => [{ label: "类型", options: [["", "全部类型"], ...refs.station_types.map((t) => [t.code, t.label])],
+      test: (e, v) => e.data.type === v }],
+    checkup: (refs) => [{ label: "报告分组", options: [["", "全部分组"], ...refs.sections.map((s) => [s.code, s.label])],
+      test: (e, v) => e.data.section === v }],
+  };
+
+  function listFilters(kind, refs) {
+    const status = Admin.kindOf(kind).fields.status
+      ? [{ label: "状态", options: [["", "全部状态"], ...Object.entries(STATUS_LABELS)], test: (e, v) => e.data.status === v }] : [];
+    return [...status, ...(FILTERS[kind] ? FILTERS[kind](refs) : [])];
+  }
+
+  /* The searchable words of an entry: its title, id and every text field. */
+  const entryText = (entry) => [entry.title, entry.key, ...Object.values(entry.data).flat()]
+    .filter((v) => typeof v === "string").join(" ");
+
+  function listView({ code: kind, label, resource, title_label: nameHeader }) {
     const columns = COLUMNS[kind] || [];
     return async ([key]) => {
       const refs = await references(OPTIONS[kind]);
       if (key) return formView(resource, kind, label, key, refs);
       const entries = await api("GET", "/" + resource);
-      const rows = entries.map((entry) => el("tr", {},
-        el("td", { className: "nowrap" }, el("a", { href: `#${resource}/${encodeURIComponent(entry.key)}`, text: entry.key })),
-        el("td", { text: entry.title }),
+      const row = (entry) => el("tr", {},
+        el("td", { className: "title-cell" }, el("div", {},
+          el("a", { href: `#${resource}/${encodeURIComponent(entry.key)}`, className: "entry-title", text: entry.title || entry.key }),
+          el("small", { className: "muted key", text: entry.key }))),
         columns.map(([, text]) => el("td", { text: text(entry, refs) })),
         el("td", { text: "v" + entry.version }),
         el("td", { text: time(entry.updated_at) + " " + entry.updated_by }),
-        el("td", { className: "nowrap" }, el("a", { href: `#versions/${kind}/${encodeURIComponent(entry.key)}`, text: "历史" }))));
-      const headers = [Admin.kindOf(kind).fields[keyField], nameHeader, ...columns.map(([header]) => header), "版本", "最后修改", ""];
+        el("td", { className: "nowrap" }, el("a", { href: `#versions/${kind}/${encodeURIComponent(entry.key)}`, text: "历史" })));
+      const headers = [nameHeader, ...columns.map(([header]) => header), "版本", "最后修改", ""];
       return el("div", {},
         heading(label + `（${entries.length}）`, el("a", { href: `#${resource}/new`, className: "button primary", text: "新建" })),
         kind === "document" ? uploadForm() : null,
-        table(headers, rows));
+        Admin.filtered(entries, { search: entryText, placeholder: `搜索${label}：标题、编号或内容`, selects: listFilters(kind, refs) },
+          (shown) => table(headers, shown.map(row))));
     };
   }
 
@@ -108,7 +133,7 @@
         },
       });
       const warnings = el("div", { id: "stale-warnings" });
-      return el("div", {}, heading((creating ? "新建" : "编辑") + label + (creating ? "" : `：${key}（版本 ${entry.version}）`),
+      return el("div", {}, heading((creating ? "新建" : "编辑") + label + (creating ? "" : `：${entry.title || key}（版本 ${entry.version}）`),
         el("a", { href: "#" + resource, text: "返回列表" })), warnings, form);
     });
   }
@@ -121,18 +146,38 @@
         `（${w.title}）含“${w.value}”`))));
   }
 
+  /* Upload: choosing a file fills the empty fields with what the file says (POST /documents/inspect). */
   function uploadForm() {
     const error = el("p", { className: "field-error", role: "alert" });
+    const note = el("p", { className: "muted", id: "upload-proposed" });
+    const field = (name, label, attrs) => el("label", {}, label + " ", el("input", { name, ...attrs }));
     const form = el("form", { className: "card upload", novalidate: true },
       el("h3", { text: "上传文档（Markdown、TXT、DOCX、PDF）" }),
       el("div", { className: "inline" },
         el("label", {}, "文件 ", el("input", { type: "file", name: "file", accept: ".md,.markdown,.txt,.docx,.pdf" })),
-        el("label", {}, "编号 ", el("input", { name: "id", placeholder: "如 yp-notice-2025" })),
-        el("label", {}, "标题 ", el("input", { name: "title" })),
-        el("label", {}, "文号 ", el("input", { name: "number" })),
-        el("label", {}, "日期 ", el("input", { name: "date", type: "date" })),
+        field("title", "标题"), field("number", "文号"), field("date", "日期", { type: "date" }), field("issuer", "发文机关"),
+        field("id", "编号", { placeholder: "留空则按标题生成" }),
         el("label", {}, el("input", { name: "replace", type: "checkbox" }), " 覆盖同编号文档"),
-        el("button", { type: "submit", className: "primary" }, "上传并校验")), error);
+        el("button", { type: "submit", className: "primary" }, "上传并校验")), note, error);
+    form.elements.file.addEventListener("change", async () => {
+      error.textContent = note.textContent = "";
+      if (!form.elements.file.files.length) return;
+      const body = new FormData();
+      body.set("file", form.elements.file.files[0]);
+      try {
+        const { proposed } = await api("POST", "/documents/inspect", body, true);
+        const filled = [];
+        for (const [name, value] of Object.entries(proposed)) {
+          const input = form.elements[name];
+          if (!input || input.value) continue;  // what staff typed stays
+          input.value = value;
+          filled.push(input.closest("label").textContent.trim());
+        }
+        note.textContent = filled.length ? `已从文件中识别：${filled.join("、")}。请核对后上传。` : "未能从文件中识别标题等信息，请手工填写。";
+      } catch (failure) {
+        error.textContent = Object.values(failure.errors).join("；") || failure.message;
+      }
+    });
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       error.textContent = "";
@@ -140,7 +185,7 @@
       body.set("replace", form.elements.replace.checked ? "true" : "false");
       try {
         const saved = await api("POST", "/documents/upload", body, true);
-        toast(`已导入文档 ${saved.key}`);
+        toast(`已导入文档：${saved.title}`);
         location.hash = "documents/" + encodeURIComponent(saved.key);
       } catch (failure) {
         error.textContent = Object.values(failure.errors).join("；") || failure.message;
@@ -167,11 +212,14 @@
         const params = new URLSearchParams({ q: form.elements.q.value, k: "8", target: form.elements.target.value });
         const found = await api("GET", "/search?" + params);
         results.replaceChildren(
-          el("p", { className: found.answerable ? "ok" : "warn",
-            text: (found.answerable ? "可以据此回答" : "置信度不足：机器人会转人工") + `（索引 ${found.build}${found.rebuilt ? "，已重建" : ""}）` }),
+          el("p", { className: "verdict " + (found.tier === "certain" ? "ok" : "warn"), id: "hit-verdict" },
+            el("b", { text: found.tier_label }), `（把握 ${found.confidence_percent}%）`),
+          el("p", { className: "muted", text: `匹配度：与本次最佳结果相比的相对分数，最佳为100%。检索的是${found.target === "live" ? "线上" : "草稿"}索引${found.rebuilt ? "（草稿有改动，已先重建）" : ""}。` }),
           ...found.hits.map((hit) => el("article", { className: "card hit" },
-            el("div", { className: "hit-head" }, el("b", { text: "#" + hit.rank }), el("span", { className: "score", text: "得分 " + hit.score.toFixed(4) }),
-              el("span", { className: "tag", text: hit.kind }), el("span", { text: hit.title + (hit.section ? " › " + hit.section : "") })),
+            el("div", { className: "hit-head" }, el("b", { text: "第" + hit.rank + "名" }),
+              el("span", { className: "tag", text: hit.kind_label }),
+              el("span", { className: "hit-title", text: hit.title + (hit.section ? " › " + hit.section : "") }),
+              el("span", { className: "score", text: "匹配度 " + hit.score_percent + "%" })),
             el("pre", { className: "hit-text", text: hit.text }),
             el("small", { className: "muted", text: "来源：" + hit.source.title + (hit.source.number ? " " + hit.source.number : "") + (hit.source.demo ? "（演示数据）" : "") }))));
       } catch (error) {
@@ -181,88 +229,4 @@
     return el("div", {}, heading("命中测试"), form, results);
   };
 
-  // ---- publishing ----------------------------------------------------------------------------
-  function progressBar(run) {
-    const bar = el("div", { className: "progress-fill" });
-    bar.style.width = Math.round(run.progress * 100) + "%";
-    return el("div", { className: "progress " + run.status, role: "progressbar", "aria-valuenow": Math.round(run.progress * 100) }, bar);
-  }
-
-  state.views.publish = async () => {
-    const overview = await api("GET", "/publish");
-    const status = el("div", { id: "publish-status" });
-    const button = el("button", { type: "button", className: "primary", id: "publish-button", disabled: state.user.role !== "admin" }, "发布上线");
-    const watch = async (id) => {
-      button.disabled = true;
-      for (;;) {
-        const run = await api("GET", "/publish/" + id);
-        status.replaceChildren(el("p", { className: run.status === "failed" ? "error" : "", text: `${run.stage_label} ${Math.round(run.progress * 100)}% ${run.message}` }), progressBar(run));
-        if (run.status !== "running") {
-          toast(run.status === "succeeded" ? run.message : "发布失败：" + run.message, run.status === "succeeded" ? "ok" : "bad");
-          button.disabled = false;
-          return;
-        }
-        await new Promise((resolve) => setTimeout(resolve, 400));
-      }
-    };
-    button.addEventListener("click", async () => {
-      if (overview.freshness_warning && !confirm(overview.freshness_warning + "\n\n仍然发布？")) return;
-      try {
-        const run = await api("POST", "/publish");
-        await watch(run.id);
-        Admin.route();
-      } catch (error) {
-        status.replaceChildren(el("p", { className: "error", text: error.message }));
-        button.disabled = false;
-      }
-    });
-    const running = overview.history.find((run) => run.status === "running");
-    if (running) watch(running.id);
-    const rows = overview.history.map((run) => el("tr", {},
-      el("td", { text: "#" + run.id }), el("td", { text: time(run.started_at) }), el("td", { text: run.started_by }),
-      el("td", { text: run.status === "succeeded" ? "成功" : run.status === "failed" ? "失败" : "进行中" }),
-      el("td", { text: run.duration_s === null ? "" : run.duration_s + " 秒" }), el("td", { text: run.message })));
-    return el("div", {},
-      heading("发布"),
-      el("div", { className: "card" },
-        el("p", { text: "线上索引：" + (overview.live_build || "尚未发布") }),
-        el("p", { className: overview.unpublished_changes ? "warn" : "ok", text: overview.unpublished_changes ? "草稿有尚未发布的修改" : "草稿与线上一致" }),
-        overview.freshness_warning
-          ? el("p", { className: "warn", id: "freshness-warning" }, overview.freshness_warning + " ", el("a", { href: "#freshness", text: "去复核" })) : null,
-        overview.history.length && !overview.live_is_last_publish
-          ? el("p", { className: "warn", text: "注意：线上索引不是最近一次发布的结果（可能被命令行从 knowledge/ 重建），请重新发布。" }) : null,
-        el("p", { className: "muted", text: "发布会从草稿构建新索引，检查通过后一次性切换；失败时线上内容保持不变。只有管理员可以发布。" }),
-        button, status),
-      el("h3", { text: "发布记录" }),
-      table(["编号", "开始时间", "发布人", "结果", "用时", "说明"], rows));
-  };
-
-  // ---- version history -----------------------------------------------------------------------
-  state.views.versions = async ([kind, key]) => {
-    const params = new URLSearchParams({ limit: "200" });
-    if (kind) params.set("kind", kind);
-    if (key) params.set("key", key);
-    const versions = await api("GET", "/versions?" + params);
-    const detail = el("div", { className: "version-detail" });
-    const show = async (id) => {
-      const v = await api("GET", "/versions/" + id);
-      detail.replaceChildren(el("div", { className: "card" },
-        el("h3", { text: `${v.kind_label} ${v.key} · 版本 ${v.version}（${v.action_label}）` }),
-        table(["字段", "修改前", "修改后"], v.changes.map((c) => el("tr", {}, el("td", { text: c.label }), el("td", { text: c.before }), el("td", { text: c.after })))),
-        el("details", {}, el("summary", { text: "文本差异" }), el("pre", { className: "diff", text: v.diff || "（无差异）" })),
-        el("button", { type: "button", className: "primary", onclick: async () => {
-          if (!confirm(`把 ${v.key} 恢复到版本 ${v.version}？（会生成一个新版本，发布后生效）`)) return;
-          const restored = await api("POST", `/versions/${v.id}/restore`);
-          toast(`已恢复，当前版本 ${restored.version}`);
-          Admin.route();
-        } }, "恢复到此版本")));
-    };
-    const rows = versions.map((v) => el("tr", {},
-      el("td", { text: time(v.created_at) }), el("td", { text: v.kind_label }),
-      el("td", {}, el("a", { href: `#versions/${v.kind}/${encodeURIComponent(v.key)}`, text: v.key })),
-      el("td", { text: "v" + v.version }), el("td", { text: v.summary }), el("td", { text: v.author }),
-      el("td", {}, el("button", { type: "button", className: "link", onclick: () => show(v.id) }, "查看差异"))));
-    return el("div", {}, heading("版本历史" + (key ? "：" + key : ""), key ? el("a", { href: "#versions", text: "全部" }) : null),
-      detail, table(["时间", "类别", "编号", "版本", "修改内容", "修改人", ""], rows));
-  };
 })();
