@@ -8,9 +8,11 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from service.present.citation import citations
+from service.present.citation import field as text_of
 from service.present.plain import plain_text
 from service.present.wording import wording
 from service.schemas import Button, ChatReply, ChatResponse, Referral
+from service.source_pages import page_path
 
 
 @dataclass
@@ -75,7 +77,17 @@ def _take_parts(reply: ChatReply, raw: Any) -> None:
     except ValidationError as error:
         raise BadRasaMessageError(f"bad reply payload: {error.error_count()} errors") from error
     reply.lead, reply.body, reply.notes, reply.tier = parts.lead, parts.body, parts.notes, parts.tier
-    reply.sources, reply.stations = parts.sources, parts.stations
+    reply.sources, reply.stations = [with_page(s) for s in parts.sources], parts.stations
+
+
+def with_page(source: dict[str, object]) -> dict[str, object]:
+    """A source of the knowledge base links to its page on the gateway (`url`); the issuer's own
+    address, when there is one, moves to `original_url`."""
+    doc_id, chunk_id = text_of(source, "doc_id"), text_of(source, "chunk_id")
+    if not doc_id:
+        return source
+    page = page_path(doc_id, chunk_id) if chunk_id else f"/sources/{doc_id}"
+    return {**source, "url": page, "original_url": text_of(source, "url")}
 
 
 def present(reply: ChatReply) -> ChatReply:

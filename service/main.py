@@ -24,7 +24,7 @@ from service.middleware import EdgeLimits, edge_rates, install_fallback_errors, 
 from service.rasa_client import HttpRasaClient
 from service.ratelimit_redis import shared_edge_rates
 from service.redis_connections import RedisConnections
-from service.routers import chat, checkup, feedback, health, web, wechat
+from service.routers import chat, checkup, feedback, health, sources, web, wechat
 from service.settings import Settings, get_settings
 from service.store import Store
 from service.wechat.replay import InMemoryNonces, NonceMemory, RedisNonces, ReplayGuard
@@ -93,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(wechat.router)
     app.include_router(web.router)
     app.include_router(checkup.router)
+    app.include_router(sources.router)
     app.mount("/static", web.static_files(), name="static")
     accounts = admin.install(app, settings).accounts
     if shared:

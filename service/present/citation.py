@@ -68,7 +68,8 @@ def citations(
     found: dict[str, Citation] = {}
     for source in sources:
         text = cite(source, labels)
-        url = field(source, "page") or (field(source, "url") if HTTP.match(field(source, "url")) else "")
+        url = field(source, "url")
+        url = url if url.startswith("/") or HTTP.match(url) else ""  # a gateway page or the issuer's
         found.setdefault(text, Citation(text=text, url=url))
     cited = list(found.values())
     if stations:

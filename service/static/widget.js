@@ -270,7 +270,7 @@
           ? el("blockquote", { className: "snippet", text: str(source.snippet || source.text) })
           : null,
       ]);
-      const url = str(source.url);
+      const url = str(source.original_url || source.url); // the issuer's own page; the citation line links ours
       if (/^https?:\/\//i.test(url)) {
         item.appendChild(
           el("a", {

@@ -332,6 +332,19 @@ def warm_up(bot: RunningBot, timeout_s: float = 180) -> None:
         time.sleep(2)
 
 
+def open_cited_page(new_page: Callable[..., Page], href: str, artifacts: Path) -> None:
+    """The citation's link opens the gateway's source page at the cited passage, highlighted."""
+    assert "/sources/" in href and "#p" in href, href
+    for width, height in ((1280, 800), (390, 844)):
+        source_page = new_page(width, height)
+        source_page.goto(href)
+        cited = source_page.locator("section:target")
+        expect(cited).to_have_count(1)
+        expect(cited).to_be_in_viewport()
+        assert cited.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(255, 244, 194)"
+        source_page.screenshot(path=artifacts / f"source-page-{width}.png")
+
+
 def test_real_bot_answers_with_citation_quick_reply_and_station(
     new_page: Callable[..., Page], running_bot: RunningBot, artifacts: Path
 ) -> None:
@@ -348,6 +361,7 @@ def test_real_bot_answers_with_citation_quick_reply_and_station(
     expect(answer.locator(".sources")).to_contain_text("杨府发〔2024〕4号")
     expect(answer.locator(".status").first).to_have_text("未注明")  # the subsidy's status is not verified
     page.screenshot(path=artifacts / "real-bot-answer.png")
+    open_cited_page(new_page, answer.locator(".citation a").first.get_attribute("href") or "", artifacts)
 
     quick = answer.locator(".quick .chip")
     expect(quick.first).to_be_visible()

@@ -42,3 +42,18 @@ def test_question_is_answered_by_the_custom_action_with_a_citation(running_bot: 
     assert sources, body
     assert any("杨府发〔2024〕4号" in str(source) for source in sources)
     assert body["fallback"] is False
+
+
+def test_every_source_links_to_a_gateway_page_holding_the_cited_text(running_bot: RunningBot) -> None:
+    body = chat(running_bot, "e2e-source-page", "知识产权质押贷款，区里给贴息吗？")
+    sources = [source for reply in body["replies"] for source in reply["sources"]]  # type: ignore[attr-defined]
+    assert sources
+    for source in sources:
+        url = str(source["url"])
+        assert url.startswith("/sources/") and "#p" in url, source
+        page = httpx.get(running_bot.url + url.split("#")[0], timeout=10)
+        assert page.status_code == 200
+        html = page.text
+        assert f"id={url.split('#')[1]}>" in html  # the cited passage is anchored
+        quoted = str(source["snippet"]).rstrip("…")[:12]
+        assert quoted and quoted in html.replace("&quot;", '"'), (quoted, url)

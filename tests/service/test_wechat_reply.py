@@ -119,10 +119,10 @@ def test_answer_with_buttons_sources_and_stations_renders_as_text() -> None:
 
 
 def test_a_cited_page_of_the_gateway_is_the_link_wechat_sends() -> None:
-    parts = {"body": "可以。", "sources": [{**SOURCE, "page": "/sources/plan#c6"}]}
+    parts = {"body": "可以。", "sources": [{**SOURCE, "doc_id": "plan", "chunk_id": "document:plan#006"}]}
     response = convert("oUser1", [{"text": "可以。"}, {"custom": {"reply": parts}}]).response
     rendered = text.render(response, "https://ipgp.example.gov.cn/")
-    assert rendered.text.endswith("查看原文和完整出处：https://ipgp.example.gov.cn/sources/plan#c6")
+    assert rendered.text.endswith("查看原文和完整出处：https://ipgp.example.gov.cn/sources/plan#p006")
 
 
 def test_empty_answer_is_never_blank() -> None:
