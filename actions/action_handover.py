@@ -229,13 +229,13 @@ def confirmation(texts: dict[str, str], reference: str, station_id: str, phone: 
     terms = handover_terms()
     directory = resources.directory_or_none()
     station = directory.station(station_id) if directory and station_id else None
-    when = texts["within_days"].format(days=terms.handover_callback_days) if terms.handover_callback_days else ""
+    days = terms.handover_callback_days
+    when = texts["within_days"].format(days=days) if days else ""  # no period set: none promised
     values = {"reference": reference, "phone": phone, "when": when}
     first = (
         texts["confirmed"].format(station=station.name, **values)
         if station is not None
         else texts["confirmed_no_station"].format(**values)
     )
-    return "\n".join(
-        (first, texts["follow_up"].format(reference=reference), texts["privacy"].format(days=terms.retention_days))
-    )
+    follow_up = texts["follow_up"].format(reference=reference)
+    return "\n".join((first, follow_up, texts["privacy"].format(days=terms.retention_days)))

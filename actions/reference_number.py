@@ -18,7 +18,9 @@ CHINA = ZoneInfo("Asia/Shanghai")
 
 # What a user may type for one: any case, full-width forms folded by the caller, hyphens optional.
 # A wrong letter or length still reads as a number (and is then not found) rather than as a question.
-TYPED = re.compile(rf"(?<![A-Za-z0-9]){PREFIX}\s*-?\s*(\d{{8}})\s*-?\s*([A-Za-z0-9]{{4,8}})(?![A-Za-z0-9])", re.I)
+TYPED = re.compile(
+    rf"(?<![A-Za-z0-9]){PREFIX}\s*-?\s*(\d{{8}})\s*-?\s*([A-Za-z0-9]{{4,8}})(?![A-Za-z0-9])", re.I
+)
 
 
 def new_reference(now: datetime | None = None) -> str:

@@ -57,7 +57,8 @@ async def handle_turn(
     command = read_command(message)
     if command is not None:
         text = await run_in_threadpool(handover_answer, store, conversation, command)
-        await run_in_threadpool(store.log_gateway_turn, turn_key, conversation, channel, redact(message), text)
+        logged = redact(message)
+        await run_in_threadpool(store.log_gateway_turn, turn_key, conversation, channel, logged, text)
         TURNS.labels(channel).inc()
         reply = present(ChatReply(text=text))
         return ChatResponse(sender_id=sender_id, replies=[reply], turn_id=turn_key)

@@ -13,10 +13,10 @@ from alembic.operations import Operations
 from sqlalchemy import (
     JSON,
     Boolean,
-    Select,
     Column,
     DateTime,
     Integer,
+    Select,
     String,
     Text,
     create_engine,
@@ -245,7 +245,9 @@ class Store:
             session.execute(delete(PendingTurnRow).where(PendingTurnRow.turn_key == turn_key))
         return renumbered
 
-    def log_gateway_turn(self, turn_key: str, sender_id: str, channel: str, message: str, answer: str) -> None:
+    def log_gateway_turn(
+        self, turn_key: str, sender_id: str, channel: str, message: str, answer: str
+    ) -> None:
         """A turn the gateway answered itself (a handover query): logged like the others. A contact
         question the bot asked before still stands, so the next message stays out of the log too."""
         with self._session.begin() as session:
@@ -366,7 +368,7 @@ def _free_reference(session: Session, told: str) -> str:
     return reference
 
 
-def _owned(sender_id: str, reference: str) -> Select[tuple[ReferralRow]]:
+def _owned(sender_id: str, reference: str) -> Select[ReferralRow]:
     return select(ReferralRow).where(ReferralRow.reference == reference, ReferralRow.sender_id == sender_id)
 
 

@@ -17,7 +17,9 @@ CANCELLABLE = ("new", "contacted")
 
 @lru_cache(maxsize=1)
 def wording() -> dict[str, Any]:
-    loaded: dict[str, Any] = yaml.safe_load((Path(__file__).parent / "wording.yml").read_text(encoding="utf-8"))
+    loaded: dict[str, Any] = yaml.safe_load(
+        (Path(__file__).parent / "wording.yml").read_text(encoding="utf-8")
+    )
     return loaded
 
 
