@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from retrieval.normalize import to_simplified
 from service.chat import Conversion, convert, present
 from service.checkup_page import CHECKUP_LINK, checkup_path
-from service.handover.command import read_command
+from service.handover.command import HandoverCommand, read_command
 from service.handover.desk import answer as handover_answer
 from service.metrics import FALLBACKS, TURNS, UPSTREAM_FAILURES
 from service.rasa_client import RasaClient, RasaUnavailableError
@@ -56,12 +56,7 @@ async def handle_turn(
     turn_key = uuid.uuid4().hex
     command = read_command(message)
     if command is not None:
-        text = await run_in_threadpool(handover_answer, store, conversation, command)
-        logged = redact(message)
-        await run_in_threadpool(store.log_gateway_turn, turn_key, conversation, channel, logged, text)
-        TURNS.labels(channel).inc()
-        reply = present(ChatReply(text=text))
-        return ChatResponse(sender_id=sender_id, replies=[reply], turn_id=turn_key)
+        return await _answer_command(store, command, sender_id, channel, message, turn_key)
     await run_in_threadpool(store.begin_turn, turn_key, conversation, channel, message)
     try:
         messages = await rasa.send(conversation, message)
@@ -88,6 +83,17 @@ async def handle_turn(
         _tell_stored_numbers(conversion.response, renumbered)
     await _link_checkups(store, conversation, conversion)
     return conversion.response.model_copy(update={"turn_id": turn_key})
+
+
+async def _answer_command(
+    store: Store, command: HandoverCommand, sender_id: str, channel: str, message: str, turn_key: str
+) -> ChatResponse:
+    """A question about a handover by its number: answered from the store, logged like any turn."""
+    conversation = conversation_id(channel, sender_id)
+    text = await run_in_threadpool(handover_answer, store, conversation, command)
+    await run_in_threadpool(store.log_gateway_turn, turn_key, conversation, channel, redact(message), text)
+    TURNS.labels(channel).inc()
+    return ChatResponse(sender_id=sender_id, replies=[present(ChatReply(text=text))], turn_id=turn_key)
 
 
 def _tell_stored_numbers(response: ChatResponse, renumbered: dict[str, str]) -> None:
