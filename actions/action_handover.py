@@ -15,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import constants as c
 from actions import resources
+from actions.handover_terms import handover_terms
 from actions.parsing import (
     ORG_WORDS,
     is_correction,
@@ -27,6 +28,7 @@ from actions.parsing import (
     split_name_company,
 )
 from actions.raw_form import RawAnswerForm
+from actions.reference_number import new_reference
 
 PAYLOAD_WORDS = {f"/{c.AFFIRM}": "同意", f"/{c.DENY}": "不同意"}
 
@@ -192,7 +194,7 @@ def corrections(text: str) -> dict[str, Any]:
 
 class ActionCreateReferral(Action):
     """With consent and confirmed details: a `referral` payload (stored by the gateway) and a
-    confirmation; otherwise says that nothing was kept."""
+    confirmation with its reference number; otherwise says that nothing was kept."""
 
     def name(self) -> str:
         return c.ACTION_CREATE_REFERRAL
@@ -208,6 +210,7 @@ class ActionCreateReferral(Action):
             return clear_contact()
         station_id = str(tracker.get_slot(c.SLOT_STATION_ID) or "")
         referral = {
+            "reference": new_reference(),  # made here so Rasa's tracker holds the number the user was told
             "name": contact[c.SLOT_CONTACT_NAME],
             "company": contact[c.SLOT_CONTACT_COMPANY],
             "phone": contact[c.SLOT_CONTACT_PHONE],
@@ -215,12 +218,24 @@ class ActionCreateReferral(Action):
             "station_type": str(tracker.get_slot(c.SLOT_STATION_TYPE) or ""),
             "question": str(tracker.get_slot(c.SLOT_LAST_QUESTION) or ""),
         }
-        directory = resources.directory_or_none()
-        station = directory.station(station_id) if directory and station_id else None
-        phone = mask_phone(str(contact[c.SLOT_CONTACT_PHONE]))
-        if station is not None:
-            text = texts["confirmed"].format(station=station.name, phone=phone)
-        else:
-            text = texts["confirmed_no_station"].format(phone=phone)
+        text = confirmation(texts, referral["reference"], station_id, mask_phone(str(referral["phone"])))
         dispatcher.utter_message(text=text, json_message={"referral": referral})
         return clear_contact()
+
+
+def confirmation(texts: dict[str, str], reference: str, station_id: str, phone: str) -> str:
+    """Number and who calls back; when, only if the district set a period; how to check or cancel;
+    what is kept and for how long."""
+    terms = handover_terms()
+    directory = resources.directory_or_none()
+    station = directory.station(station_id) if directory and station_id else None
+    days = terms.handover_callback_days
+    when = texts["within_days"].format(days=days) if days else ""  # no period set: none promised
+    values = {"reference": reference, "phone": phone, "when": when}
+    first = (
+        texts["confirmed"].format(station=station.name, **values)
+        if station is not None
+        else texts["confirmed_no_station"].format(**values)
+    )
+    follow_up = texts["follow_up"].format(reference=reference)
+    return "\n".join((first, follow_up, texts["privacy"].format(days=terms.retention_days)))

@@ -1,9 +1,11 @@
-"""One user turn through Rasa, shared by every channel: record the intent, send, convert, store.
+"""One user turn, shared by every channel: record the intent, send to Rasa, convert, store.
 
 A turn is written as pending before Rasa is asked and recorded (turn log and referrals, one
 transaction) after it answered. If that last write fails or the gateway dies in between, the pending
 row stays and `recover_pending` later reads Rasa's answer back from its tracker: a referral Rasa has
-confirmed to the user is stored exactly once (its key is the turn's).
+confirmed to the user is stored exactly once (its key is the turn's), under the reference number the
+confirmation gave. A question about a handover by its number (service/handover/) is answered here,
+without Rasa, and logged like any turn.
 """
 
 from __future__ import annotations
@@ -17,12 +19,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
 from retrieval.normalize import to_simplified
-from service.chat import Conversion, convert
+from service.chat import Conversion, convert, present
 from service.checkup_page import CHECKUP_LINK, checkup_path
+from service.handover.command import HandoverCommand, read_command
+from service.handover.desk import answer as handover_answer
 from service.metrics import FALLBACKS, TURNS, UPSTREAM_FAILURES
 from service.rasa_client import RasaClient, RasaUnavailableError
 from service.redaction import redact
-from service.schemas import ChatResponse
+from service.schemas import ChatReply, ChatResponse
 from service.store import CONTACT_HIDDEN, PendingTurnRow, Store
 
 log = logging.getLogger(__name__)
@@ -50,6 +54,9 @@ async def handle_turn(
     conversation = conversation_id(channel, sender_id)
     message = to_simplified(message)  # NLU learnt simplified Chinese; the pending row matches Rasa's
     turn_key = uuid.uuid4().hex
+    command = read_command(message)
+    if command is not None:
+        return await _answer_command(store, command, sender_id, channel, message, turn_key)
     await run_in_threadpool(store.begin_turn, turn_key, conversation, channel, message)
     try:
         messages = await rasa.send(conversation, message)
@@ -66,14 +73,35 @@ async def handle_turn(
     if conversion.response.fallback:
         FALLBACKS.labels(channel).inc()
     try:
-        await run_in_threadpool(
+        renumbered = await run_in_threadpool(
             _record, store, turn_key, conversation, channel, message, messages, conversion.response.fallback
         )
     except SQLAlchemyError as error:
         # The pending row and Rasa's tracker both hold this turn; recovery records it later.
         log.warning("turn %s not recorded yet, left for recovery: %s", turn_key, type(error).__name__)
+    else:
+        _tell_stored_numbers(conversion.response, renumbered)
     await _link_checkups(store, conversation, conversion)
     return conversion.response.model_copy(update={"turn_id": turn_key})
+
+
+async def _answer_command(
+    store: Store, command: HandoverCommand, sender_id: str, channel: str, message: str, turn_key: str
+) -> ChatResponse:
+    """A question about a handover by its number: answered from the store, logged like any turn."""
+    conversation = conversation_id(channel, sender_id)
+    text = await run_in_threadpool(handover_answer, store, conversation, command)
+    await run_in_threadpool(store.log_gateway_turn, turn_key, conversation, channel, redact(message), text)
+    TURNS.labels(channel).inc()
+    return ChatResponse(sender_id=sender_id, replies=[present(ChatReply(text=text))], turn_id=turn_key)
+
+
+def _tell_stored_numbers(response: ChatResponse, renumbered: dict[str, str]) -> None:
+    """A reference number that was already taken (rare) was stored under a new one: say that one."""
+    for told, stored in renumbered.items():
+        log.warning("reference number taken, stored under a new one")
+        for reply in response.replies:
+            reply.text, reply.body = reply.text.replace(told, stored), reply.body.replace(told, stored)
 
 
 async def _link_checkups(store: Store, conversation: str, conversion: Conversion) -> None:
@@ -97,10 +125,11 @@ def _record(
     message: str,
     messages: list[dict[str, Any]],
     fallback: bool,
-) -> None:
+) -> dict[str, str]:
+    """Returns the reference numbers stored under another number than the one told ({told: stored})."""
     # The turn log is for staff review of questions: contact details stay only in consented referrals.
     conversion = convert(conversation, messages)
-    store.finish_turn(
+    return store.finish_turn(
         turn_key,
         conversation,
         channel,

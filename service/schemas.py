@@ -64,6 +64,7 @@ class ChatResponse(BaseModel):
 class Referral(BaseModel):
     """Contact details the handover flow collected with the user's consent; never sent back out."""
 
+    reference: str = ""  # YP-20261201-K7Q3MX, made by the action (actions/reference_number.py)
     name: str
     company: str
     phone: str

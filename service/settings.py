@@ -9,13 +9,17 @@ from typing import Literal
 from pydantic import field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from actions.handover_terms import HandoverTerms
 from retrieval.settings import KnowledgePaths
 
 DEFAULT_SECRET = "dev-secret-change-me"
 
 
-class Settings(KnowledgePaths):
-    """All gateway settings; the supervisor reads the ports of the other two processes from here."""
+class Settings(KnowledgePaths, HandoverTerms):
+    """All gateway settings; the supervisor reads the ports of the other two processes from here.
+
+    HandoverTerms adds `retention_days` and `handover_callback_days`, which the action states too.
+    """
 
     model_config = SettingsConfigDict(env_prefix="IPGP_", extra="ignore")
 
@@ -28,7 +32,6 @@ class Settings(KnowledgePaths):
     action_port: int = 5055
     rasa_timeout_s: float = 10.0
     rasa_token: str = ""  # Rasa's --auth-token; the supervisor makes a random one when empty
-    retention_days: int = 180  # turns, feedback, referrals and Rasa trackers older than this are purged
     recovery_interval_s: float = 30.0  # how often pending turns are settled from Rasa's trackers; 0: off
     var_dir: Path = Path("var")
     database_url: str = ""  # empty: SQLite file in var_dir

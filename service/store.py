@@ -16,6 +16,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Integer,
+    Select,
     String,
     Text,
     create_engine,
@@ -29,6 +30,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
+from actions.reference_number import new_reference
 from service.redaction import MASK
 from service.schemas import Referral
 
@@ -89,6 +91,8 @@ class ReferralRow(Base):
 
     __tablename__ = "referrals"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # YP-20261201-K7Q3MX: what the user was told; unique index (NULL only on rows from before numbers)
+    reference: Mapped[str | None] = mapped_column(String(24), unique=True, index=True, nullable=True)
     sender_id: Mapped[str] = mapped_column(String(80), index=True)
     name: Mapped[str] = mapped_column(String(64))
     company: Mapped[str] = mapped_column(String(128))
@@ -96,7 +100,7 @@ class ReferralRow(Base):
     station_id: Mapped[str] = mapped_column(String(64), default="")
     station_type: Mapped[str] = mapped_column(String(32), default="")
     question: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(16), default="new")
+    status: Mapped[str] = mapped_column(String(16), default="new")  # new / contacted / closed / cancelled
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, index=True)
     turn_key: Mapped[str | None] = mapped_column(String(40), unique=True, nullable=True)  # idempotent retries
     # staff notes and status changes, oldest first: [{"at", "by", "note"} | {"at", "by", "from", "to"}]
@@ -127,7 +131,8 @@ class CheckupReportRow(Base):
 
 
 def _add_missing_columns(engine: Engine) -> None:
-    """Tables made by an older version get the nullable columns added since (create_all only adds tables)."""
+    """Tables made by an older version get the nullable columns and the indexes added since (create_all
+    only adds tables)."""
     inspector = inspect(engine)
     with engine.begin() as connection:
         operations = Operations(MigrationContext.configure(connection))
@@ -138,6 +143,8 @@ def _add_missing_columns(engine: Engine) -> None:
             for column in table.columns:
                 if column.name not in present and column.nullable:
                     operations.add_column(table.name, Column(column.name, column.type, nullable=True))
+            for index in table.indexes:
+                index.create(connection, checkfirst=True)
 
 
 def _sqlite_wal(connection: object, _record: object) -> None:
@@ -201,26 +208,26 @@ class Store:
         referrals: list[Referral],
         answer: str = "",
         tier: str | None = None,
-    ) -> None:
+    ) -> dict[str, str]:
         """Records a turn and its referrals in one transaction; a second call for the same turn does nothing.
 
         `message` should already be masked (phone numbers); it is replaced entirely when the bot's previous
         reply asked for contact details, and names/companies of a referral are scrubbed from earlier turns.
+        Returns the reference numbers that had to change ({told: stored}): taken already, which is rare.
         """
+        renumbered: dict[str, str] = {}
         with self._session.begin() as session:
             if session.scalar(select(TurnRow.id).where(TurnRow.turn_key == turn_key)) is not None:
                 session.execute(delete(PendingTurnRow).where(PendingTurnRow.turn_key == turn_key))
-                return
-            previous = session.scalars(
-                select(TurnRow).where(TurnRow.sender_id == sender_id).order_by(TurnRow.id.desc()).limit(1)
-            ).first()
-            if previous is not None and previous.asked_contact:
+                return renumbered
+            if _asked_contact_before(session, sender_id):
                 message = CONTACT_HIDDEN
             for number, referral in enumerate(referrals):
-                row = ReferralRow(
-                    sender_id=sender_id, turn_key=f"{turn_key}:{number}", **referral.model_dump()
-                )
-                session.add(row)
+                reference = _free_reference(session, referral.reference)
+                if referral.reference and reference != referral.reference:
+                    renumbered[referral.reference] = reference
+                values = {**referral.model_dump(), "reference": reference}
+                session.add(ReferralRow(sender_id=sender_id, turn_key=f"{turn_key}:{number}", **values))
                 _scrub(session, sender_id, [referral.name, referral.company])
                 message = _without(message, [referral.name, referral.company])
             session.add(
@@ -236,10 +243,61 @@ class Store:
                 )
             )
             session.execute(delete(PendingTurnRow).where(PendingTurnRow.turn_key == turn_key))
+        return renumbered
+
+    def log_gateway_turn(
+        self, turn_key: str, sender_id: str, channel: str, message: str, answer: str
+    ) -> None:
+        """A turn the gateway answered itself (a handover query): logged like the others. A contact
+        question the bot asked before still stands, so the next message stays out of the log too."""
+        with self._session.begin() as session:
+            asked = _asked_contact_before(session, sender_id)
+            session.add(
+                TurnRow(
+                    sender_id=sender_id,
+                    channel=channel,
+                    message=CONTACT_HIDDEN if asked else message,
+                    fallback=False,
+                    turn_key=turn_key,
+                    asked_contact=asked,
+                    answer=answer,
+                    tier="",
+                )
+            )
+
+    def sender_referrals(self, sender_id: str) -> list[ReferralRow]:
+        """One sender's referrals that have a number, newest first."""
+        with Session(self.engine) as session:
+            query = (
+                select(ReferralRow)
+                .where(ReferralRow.sender_id == sender_id, ReferralRow.reference.is_not(None))
+                .order_by(ReferralRow.id.desc())
+            )
+            return list(session.scalars(query))
+
+    def sender_referral(self, sender_id: str, reference: str) -> ReferralRow | None:
+        """The referral with this number if this sender made it; None otherwise, whoever else made it."""
+        with Session(self.engine) as session:
+            return session.scalar(_owned(sender_id, reference))
+
+    def cancel_referral(self, sender_id: str, reference: str, cancellable: tuple[str, ...]) -> str | None:
+        """Marks the sender's referral cancelled (kept, with the change in its history) when its status is
+        one of `cancellable`; returns the status it had, None when the sender has no such referral."""
+        with self._session.begin() as session:
+            row = session.scalar(_owned(sender_id, reference).with_for_update())
+            if row is None:
+                return None
+            old = row.status
+            if old in cancellable:
+                event = {"at": _now().isoformat(), "by": "用户", "from": old, "to": "cancelled"}
+                row.history = [*(row.history or []), event]  # a new list, so it is saved
+                row.status = "cancelled"
+            return old
 
     def add_referral(self, sender_id: str, referral: Referral) -> int:
         with self._session.begin() as session:
-            row = ReferralRow(sender_id=sender_id, **referral.model_dump())
+            reference = _free_reference(session, referral.reference)
+            row = ReferralRow(sender_id=sender_id, **{**referral.model_dump(), "reference": reference})
             session.add(row)
             session.flush()
             return row.id
@@ -292,6 +350,26 @@ class Store:
     def feedback(self) -> list[FeedbackRow]:
         with Session(self.engine) as session:
             return list(session.scalars(select(FeedbackRow).order_by(FeedbackRow.id)))
+
+
+def _asked_contact_before(session: Session, sender_id: str) -> bool:
+    """True when the sender's last recorded turn ended with the bot asking for contact details."""
+    previous = session.scalars(
+        select(TurnRow).where(TurnRow.sender_id == sender_id).order_by(TurnRow.id.desc()).limit(1)
+    ).first()
+    return bool(previous is not None and previous.asked_contact)
+
+
+def _free_reference(session: Session, told: str) -> str:
+    """The number the user was told, or a new one when it is missing (older payloads) or already taken."""
+    reference = told
+    while not reference or session.scalar(select(ReferralRow.id).where(ReferralRow.reference == reference)):
+        reference = new_reference()
+    return reference
+
+
+def _owned(sender_id: str, reference: str) -> Select[ReferralRow]:
+    return select(ReferralRow).where(ReferralRow.reference == reference, ReferralRow.sender_id == sender_id)
 
 
 def _without(text_: str, values: list[str]) -> str:

@@ -11,10 +11,11 @@ from sqlalchemy.orm import Session
 
 from service.admin.models import utcnow
 from service.admin.review import Period, _within, local_time
+from service.handover.desk import status_labels
 from service.store import ReferralRow, Store
 
-REFERRAL_STATUSES = ("new", "contacted", "closed")
-REFERRAL_STATUS_LABELS = {"new": "新建", "contacted": "已联系", "closed": "已结案"}
+REFERRAL_STATUS_LABELS = status_labels()  # the same words the user sees when asking by number
+REFERRAL_STATUSES = tuple(REFERRAL_STATUS_LABELS)  # new, contacted, closed, cancelled (the user can cancel)
 
 
 class ReferralNotFoundError(Exception):
@@ -24,7 +25,7 @@ class ReferralNotFoundError(Exception):
 def referrals(
     store: Store, period: Period, status: str = "", station: str = "", text: str = ""
 ) -> list[ReferralRow]:
-    """Newest first; text matches the contact, company, question or a note."""
+    """Newest first; text matches the reference number (any case), contact, company, question or a note."""
     with Session(store.engine) as session:
         query = _within(select(ReferralRow), ReferralRow.created_at, period).order_by(ReferralRow.id.desc())
         if status:
@@ -32,7 +33,7 @@ def referrals(
         if station:
             query = query.where(ReferralRow.station_id == station)
         rows = list(session.scalars(query))
-    return [row for row in rows if not text or text in searchable(row)]
+    return [row for row in rows if not text or text.casefold() in searchable(row)]
 
 
 def referral(store: Store, referral_id: int) -> ReferralRow:
@@ -45,7 +46,7 @@ def referral(store: Store, referral_id: int) -> ReferralRow:
 
 def searchable(row: ReferralRow) -> str:
     notes = " ".join(event.get("note", "") for event in row.history or [])
-    return " ".join((row.name, row.company, row.phone, row.question, notes))
+    return " ".join((row.reference or "", row.name, row.company, row.phone, row.question, notes)).casefold()
 
 
 Event = dict[str, str]
@@ -95,6 +96,7 @@ def history_body(events: list[dict[str, str]] | None) -> list[dict[str, str]]:
 def referral_body(row: ReferralRow) -> dict[str, Any]:
     return {
         "id": row.id,
+        "reference": row.reference or "",
         "name": row.name,
         "company": row.company,
         "phone": row.phone,

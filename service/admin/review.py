@@ -113,7 +113,13 @@ def conversation(store: Store, sender_id: str) -> dict[str, Any] | None:
         }
         referred = list(
             session.execute(
-                select(ReferralRow.id, ReferralRow.status, ReferralRow.station_id, ReferralRow.created_at)
+                select(
+                    ReferralRow.id,
+                    ReferralRow.reference,
+                    ReferralRow.status,
+                    ReferralRow.station_id,
+                    ReferralRow.created_at,
+                )
                 .where(ReferralRow.sender_id == sender_id)
                 .order_by(ReferralRow.id)
             )
@@ -136,8 +142,14 @@ def conversation(store: Store, sender_id: str) -> dict[str, Any] | None:
             for turn in turns
         ],
         "referrals": [
-            {"id": rid, "status": status, "station_id": station, "created_at": local_time(at)}
-            for rid, status, station, at in referred
+            {
+                "id": rid,
+                "reference": reference or "",
+                "status": status,
+                "station_id": station,
+                "created_at": local_time(at),
+            }
+            for rid, reference, status, station, at in referred
         ],
     }
 

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import action_handover, resources
 from actions import constants as c
-from actions import resources
 from actions.action_handover import ActionCreateReferral, ValidateHandoverForm
 from actions.action_session import ActionSessionStart
+from actions.handover_terms import HandoverTerms
 from retrieval.knowledge import KnowledgeBase
+from service.settings import Settings
+from service.supervisor import settings_env
 from tests.actions.conftest import make_tracker
 
 CONTACT = {
@@ -37,7 +41,7 @@ async def referral(
 
 
 @pytest.mark.anyio
-async def test_with_consent_a_referral_is_sent_and_confirmed(
+async def test_with_consent_a_referral_is_sent_and_confirmed_with_its_number(
     use_directory: KnowledgeBase, domain: dict[str, Any]
 ) -> None:
     slots = {
@@ -50,26 +54,63 @@ async def test_with_consent_a_referral_is_sent_and_confirmed(
     }
     dispatcher, events = await referral(slots, domain)
     [message] = dispatcher.messages
-    assert message["custom"] == {
-        "referral": {
-            "name": "张先生",
-            "company": "上海某某科技有限公司",
-            "phone": "13812345678",
-            "station_id": "tm-wujiaochang",
-            "station_type": "trademark_station",
-            "question": "我们在五角场，想注册商标",
-        }
+    sent = dict(message["custom"]["referral"])
+    reference = sent.pop("reference")
+    assert sent == {
+        "name": "张先生",
+        "company": "上海某某科技有限公司",
+        "phone": "13812345678",
+        "station_id": "tm-wujiaochang",
+        "station_type": "trademark_station",
+        "question": "我们在五角场，想注册商标",
     }
+    assert re.fullmatch(r"YP-\d{8}-[2-9A-HJKMNP-Z]{6}", reference)
+    assert f"编号 {reference}" in message["text"] and f"查询 {reference}" in message["text"]
     assert "站点tm-wujiaochang" in message["text"] and "138****5678" in message["text"]
     assert "13812345678" not in message["text"]
     assert cleared(events) == ALL_CLEARED
+
+
+CONFIRMED_SLOTS = {**CONTACT, c.SLOT_CONSENT: True, c.SLOT_CONTACT_CONFIRMED: True}
+
+
+@pytest.mark.anyio
+async def test_the_confirmation_promises_no_call_back_period_the_district_did_not_set(
+    use_directory: KnowledgeBase, domain: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(action_handover, "handover_terms", lambda: HandoverTerms(retention_days=90))
+    dispatcher, _ = await referral(CONFIRMED_SLOTS, domain)
+    text = dispatcher.messages[0]["text"]
+    assert "工作日" not in text and "与您联系。" in text
+    assert "保存90天后删除" in text and "称呼、单位、电话和咨询的问题" in text  # what, why, how long
+    assert "取消转人工 YP-" in text
+
+
+@pytest.mark.anyio
+async def test_a_configured_call_back_period_is_stated(
+    use_directory: KnowledgeBase, domain: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    terms = HandoverTerms(retention_days=180, handover_callback_days=3)
+    monkeypatch.setattr(action_handover, "handover_terms", lambda: terms)
+    dispatcher, _ = await referral(CONFIRMED_SLOTS, domain)
+    assert "与您联系，一般在3个工作日内。" in dispatcher.messages[0]["text"]
+    assert "保存180天后删除" in dispatcher.messages[0]["text"]
+
+
+def test_the_gateway_states_the_same_terms_it_applies(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IPGP_RETENTION_DAYS", "30")
+    monkeypatch.setenv("IPGP_HANDOVER_CALLBACK_DAYS", "2")
+    settings = Settings()
+    assert (settings.retention_days, settings.handover_callback_days) == (30, 2)
+    assert settings_env(settings)["IPGP_HANDOVER_CALLBACK_DAYS"] == "2"  # what the action server reads
+    assert HandoverTerms().handover_callback_days == 2
 
 
 @pytest.mark.anyio
 async def test_without_a_station_the_centre_follows_up(
     use_directory: KnowledgeBase, domain: dict[str, Any]
 ) -> None:
-    dispatcher, _ = await referral({**CONTACT, c.SLOT_CONSENT: True, c.SLOT_CONTACT_CONFIRMED: True}, domain)
+    dispatcher, _ = await referral(CONFIRMED_SLOTS, domain)
     assert dispatcher.messages[0]["custom"]["referral"]["station_id"] == ""
     assert "公共服务中心" in dispatcher.messages[0]["text"]
 

@@ -516,7 +516,7 @@ def test_review_opens_whole_conversations_and_referrals_keep_notes(
     gateway.finish_turn("k1", "web:visitor", "web", "专利资助怎么申请？", fallback=False, asked_contact=False,
                         referrals=[], answer="按《示例资助办法》申报。", tier="certain")  # fmt: skip
     handover = Referral(name="王小明", company="示例科技", phone="13912345678", station_id="north-station",
-                        question="商标被抢注")  # fmt: skip
+                        question="商标被抢注", reference="YP-20261201-K7Q3MX")  # fmt: skip
     gateway.finish_turn("k2", "web:visitor", "web", "商标被抢注了怎么办", fallback=False, asked_contact=False,
                         referrals=[handover], answer="以下是最接近的信息……", tier="closest")  # fmt: skip
     gateway.add_feedback("web:visitor", "down", "商标被抢注了怎么办", "以下是最接近的信息……", turn_key="k2")
@@ -529,12 +529,14 @@ def test_review_opens_whole_conversations_and_referrals_keep_notes(
     bubbles = page.locator("#main .transcript .bubble.user").all_inner_texts()
     assert len(bubbles) == 2 and "专利资助怎么申请？" in bubbles[0] and "商标被抢注了怎么办" in bubbles[1]
     assert "被点踩" in page.locator("#main .transcript").inner_text()
+    assert "转介 YP-20261201-K7Q3MX" in page.locator("#main").inner_text()  # the number the user was told
     shot(page, artifacts, "conversation")
 
     page.click("#main a:has-text('查看转介记录')")  # the conversation links its referral, and back
     page.wait_for_selector("#referral-1")
     referral = page.locator("#referral-1")
     assert "王小明" in referral.inner_text() and referral.locator(".conversation-link").count() == 1
+    assert referral.locator("b.reference").inner_text() == "YP-20261201-K7Q3MX"
     referral.locator("select[aria-label=状态]").select_option(label="已联系")
     page.wait_for_selector("#referral-1 .history li.status")
     referral.locator("textarea[name=note]").fill("已电话联系，约周三面谈")
@@ -544,6 +546,13 @@ def test_review_opens_whole_conversations_and_referrals_keep_notes(
     assert "状态：新建 → 已联系" in history[0]
     assert "已电话联系，约周三面谈" in history[1] and "boss" in history[1]
     shot(page, artifacts, "referral-notes")
+
+    page.fill("#main input[name=q]", "yp-20261201-k7q3")  # staff search by the number a caller reads out
+    page.click("#main button:has-text('筛选')")
+    expect(page.locator("#main tbody tr[id^=referral-]")).to_have_count(1)
+    page.fill("#main input[name=q]", "YP-20261201-XXXX")
+    page.click("#main button:has-text('筛选')")
+    expect(page.locator("#main tbody td.empty")).to_have_text("暂无数据")
 
 
 def test_the_dashboard_separates_answered_closest_fallback_and_thumbs_down(

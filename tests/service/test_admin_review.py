@@ -219,3 +219,30 @@ def test_users_are_managed_by_admins(boss: Staff) -> None:
     assert boss.patch("/admin/api/users/999", json={"role": "editor"}).status_code == 404
     log = boss.get("/admin/api/audit").json()
     assert log[0]["action"] == "user_create" and "long-password" not in str(log)
+
+
+def test_staff_see_and_search_the_number_the_user_was_given(boss: Staff, gateway: Store) -> None:
+    reference = "YP-20261201-K7Q3MX"
+    person = Referral(name="赵六", company="乙公司", phone="13700001111", reference=reference)
+    gateway.add_referral("web:u9", person)
+    listed = boss.get("/admin/api/referrals").json()
+    assert listed[0]["reference"] == reference
+    assert all(row["reference"].startswith("YP-") for row in listed)  # every new referral gets one
+    for typed in (reference, "yp-20261201-k7q3mx", "K7Q3MX"):
+        assert [r["reference"] for r in boss.get("/admin/api/referrals", params={"q": typed}).json()] == [
+            reference
+        ]
+    exported = boss.get("/admin/api/referrals", params={"format": "csv"}).content.decode("utf-8-sig")
+    table = list(csv.reader(io.StringIO(exported)))
+    assert table[0][:2] == ["序号", "转人工编号"] and table[1][1] == reference
+    whole = boss.get("/admin/api/conversation", params={"sender": "web:u9"}).json()
+    assert whole["referrals"][0]["reference"] == reference
+
+
+def test_a_referral_the_user_cancelled_shows_as_cancelled(boss: Staff, gateway: Store) -> None:
+    [mine] = [row for row in gateway.referrals() if row.sender_id == "u1"]
+    assert gateway.cancel_referral("u1", mine.reference or "", ("new", "contacted")) == "new"
+    [row] = boss.get("/admin/api/referrals", params={"status": "cancelled"}).json()
+    assert (row["id"], row["status_label"]) == (mine.id, "已取消")
+    assert row["history"][0]["by"] == "用户" and row["history"][0]["text"] == "状态：新建 → 已取消"
+    assert "已取消" in boss.get("/admin/api/referrals", params={"format": "csv"}).content.decode("utf-8-sig")

@@ -14,8 +14,10 @@ from service.conversation import handle_turn, recover_pending
 from service.store import CONTACT_HIDDEN, Store
 from tests.service.conftest import ScriptedRasa
 
-REFERRAL = {"name": "张三", "company": "某科技公司", "phone": "13800138000", "station_type": "service_center"}
-CONFIRMED = [{"text": "已为您登记，工作人员会尽快联系您。"}, {"custom": {"referral": REFERRAL}}]
+REFERENCE = "YP-20261201-K7Q3MX"
+REFERRAL = {"name": "张三", "company": "某科技公司", "phone": "13800138000", "station_type": "service_center",
+            "reference": REFERENCE}  # fmt: skip
+CONFIRMED = [{"text": f"已记录您的转人工请求，编号 {REFERENCE}。"}, {"custom": {"referral": REFERRAL}}]
 
 
 def locked(*_: Any, **__: Any) -> None:
@@ -34,12 +36,16 @@ def test_a_failed_final_write_keeps_the_referral_for_recovery(
         patch.setattr(store, "finish_turn", locked)
         response = client.post("/api/chat", json={"sender_id": "u1", "message": "13800138000"})
     assert response.status_code == 200  # Rasa confirmed it; the pending row and the tracker both hold it
+    assert REFERENCE in response.json()["replies"][0]["text"]
     assert store.referrals() == [] and len(store.pending_turns()) == 1
     assert asyncio.run(recover_pending(rasa, store, min_age_s=0)) == 1
     assert asyncio.run(recover_pending(rasa, store, min_age_s=0)) == 0  # idempotent
     [row] = store.referrals()
     assert (row.sender_id, row.name, row.phone) == ("web:u1", "张三", "13800138000")
+    assert row.reference == REFERENCE  # the number the user was told finds it
     assert store.pending_turns() == [] and [t.message for t in store.turns()] == ["***"]
+    query = client.post("/api/chat", json={"sender_id": "u1", "message": f"查询 {REFERENCE}"})
+    assert "状态：新建" in query.text
 
 
 def test_a_gateway_killed_after_rasa_answered_loses_no_referral(
@@ -57,7 +63,7 @@ def test_a_gateway_killed_after_rasa_answered_loses_no_referral(
     assert restarted.referrals() == []
     asyncio.run(recover_pending(rasa, restarted, min_age_s=0))
     [row] = restarted.referrals()
-    assert (row.sender_id, row.name) == ("wechat:oUser1", "张三")
+    assert (row.sender_id, row.name, row.reference) == ("wechat:oUser1", "张三", REFERENCE)
 
 
 def test_a_database_down_before_the_turn_never_reaches_rasa(

@@ -23,7 +23,7 @@ from service.admin.review import Period, csv_response, to_csv
 from service.deps import StoreDep
 
 router = APIRouter(prefix="/admin/api/referrals", tags=["admin"])
-Status = Literal["new", "contacted", "closed"]
+Status = Literal["new", "contacted", "closed", "cancelled"]  # REFERRAL_STATUSES
 
 
 @router.get("", response_model=None)
@@ -45,6 +45,7 @@ def list_referrals(
     table = (
         (
             r.id,
+            r.reference or "",
             r.created_at,
             REFERRAL_STATUS_LABELS.get(r.status, r.status),
             r.name,
@@ -55,7 +56,7 @@ def list_referrals(
         )
         for r in rows
     )
-    header = ("编号", "时间", "状态", "联系人", "企业", "电话", "站点", "问题")
+    header = ("序号", "转人工编号", "时间", "状态", "联系人", "企业", "电话", "站点", "问题")
     csv = csv_response(to_csv(header, table), "referrals.csv")
     state.store.audit(user.username, "referral_export", f"{len(rows)} 条转介", "", client_ip(request))
     return csv

@@ -62,7 +62,7 @@
         el("small", { className: "muted" }, "机器人", outcome(turn) ? el("span", { className: "tag", text: outcome(turn) }) : null,
           turn.rating ? el("span", { className: "tag " + turn.rating, text: turn.rating === "down" ? "被点踩" : "被点赞" }) : null),
         el("p", { text: turn.answer || "（未记录回答）" }))));
-    const referrals = talk.referrals.map((r) => el("li", {}, `转介 #${r.id}（${r.created_at}）`,
+    const referrals = talk.referrals.map((r) => el("li", {}, `转介 ${r.reference || "#" + r.id}（${r.created_at}）`,
       state.user.role === "admin" ? el("a", { href: "#referrals/" + r.id, text: " 查看转介记录" }) : null));
     return el("div", {}, heading(`完整对话（${talk.channel === "wechat" ? "微信" : "网页"}，${talk.turns.length} 轮）`,
       el("a", { href: "#conversations", text: "返回会话审阅" })),
@@ -71,7 +71,8 @@
   };
 
   // ---- referrals (admins) ----------------------------------------------------------------------------
-  const STATUSES = [["new", "新建"], ["contacted", "已联系"], ["closed", "已结案"]];
+  // Same words as the user sees when asking by number (service/handover/wording.yml); 已取消: the user cancelled.
+  const STATUSES = [["new", "新建"], ["contacted", "已联系"], ["closed", "已结案"], ["cancelled", "已取消"]];
 
   /* Status, notes and their history for one referral, inside its row. */
   function followUp(r) {
@@ -118,7 +119,7 @@
       csv.href = "/admin/api/referrals?" + new URLSearchParams([...params, ["format", "csv"]]);
       const rows = (await api("GET", "/referrals?" + params)).filter((r) => !only || String(r.id) === only);
       list.replaceChildren(table(["编号与时间", "联系人", "电话", "站点", "问题", "跟进"], rows.map((r) => el("tr", { id: "referral-" + r.id },
-        el("td", {}, el("b", { text: "#" + r.id }), el("div", { className: "muted", text: r.created_at })),
+        el("td", {}, el("b", { className: "nowrap reference", text: r.reference || "#" + r.id }), el("div", { className: "muted", text: r.created_at })),
         el("td", {}, el("div", { text: r.name }), el("div", { className: "muted", text: r.company })),
         el("td", { className: "nowrap", text: r.phone }), el("td", { text: names[r.station_id] || r.station_id }),
         el("td", {}, el("div", { text: r.question }), conversationLink(r.sender_id)),
@@ -126,7 +127,7 @@
     };
     const form = filters([el("label", {}, "状态 ", choice("status", [["", "全部"], ...STATUSES])),
       el("label", {}, "站点 ", choice("station", [["", "全部站点"], ...stations.map((s) => [s.key, s.title])])), ...dates(),
-      el("label", {}, "包含 ", el("input", { name: "q", type: "search", placeholder: "姓名、企业、问题或备注" }))], load);
+      el("label", {}, "包含 ", el("input", { name: "q", type: "search", placeholder: "编号、姓名、企业、问题或备注" }))], load);
     await load(new FormData(form));
     return el("div", {}, heading("转介记录（含联系方式，仅限管理员）", only ? el("a", { href: "#referrals", text: "全部转介" }) : null, csv), form, list);
   };
