@@ -36,6 +36,7 @@ class Reply:
     stations: list[dict[str, Any]] = field(default_factory=list)
     tier: str = ""  # certain / closest / none; "" for replies that are not answers
     fallback: bool = False
+    related: list[str] = field(default_factory=list)  # questions the user may ask next
 
     @property
     def text(self) -> str:
@@ -46,7 +47,8 @@ class Reply:
     def payload(self) -> dict[str, Any]:
         """The custom JSON the gateway reads (service/chat.py)."""
         parts = {"lead": self.lead, "body": self.body, "notes": self.notes, "sources": self.sources}
-        return {"reply": {**parts, "stations": self.stations, "tier": self.tier}, "fallback": self.fallback}
+        reply = {**parts, "stations": self.stations, "tier": self.tier, "related": self.related}
+        return {"reply": reply, "fallback": self.fallback}
 
 
 def answer_reply(
@@ -96,7 +98,20 @@ def answer_reply(
         notes=notes[:1],
         sources=sources,
         tier="closest" if tentative else "certain",
+        related=related_questions(hits, {top[i].doc_id for i in used}),
     )
+
+
+RELATED = 3
+RELATED_KINDS = ("faq", "rule")  # entries whose titles read as questions or topics
+
+
+def related_questions(hits: Sequence[Hit], quoted: set[str]) -> list[str]:
+    """Up to three FAQ questions and policy entries among the hits that the answer did not quote,
+    FAQs first: what the user may ask next, as the knowledge base names it."""
+    unquoted = [h for h in hits if h.kind in RELATED_KINDS and h.doc_id not in quoted]
+    unquoted.sort(key=lambda h: RELATED_KINDS.index(h.kind))
+    return list(dict.fromkeys(h.title for h in unquoted))[:RELATED]
 
 
 STANDARD_LABEL = "标准与上限："  # a subsidy rule's amount line: said whenever the rule is

@@ -69,6 +69,7 @@ class ReplyParts(BaseModel):
     sources: list[dict[str, object]] = Field(default_factory=list)
     stations: list[dict[str, object]] = Field(default_factory=list)
     tier: str = ""
+    related: list[str] = Field(default_factory=list)
 
 
 def _take_parts(reply: ChatReply, raw: Any) -> None:
@@ -77,6 +78,7 @@ def _take_parts(reply: ChatReply, raw: Any) -> None:
     except ValidationError as error:
         raise BadRasaMessageError(f"bad reply payload: {error.error_count()} errors") from error
     reply.lead, reply.body, reply.notes, reply.tier = parts.lead, parts.body, parts.notes, parts.tier
+    reply.related = parts.related
     reply.sources, reply.stations = [with_page(s) for s in parts.sources], parts.stations
 
 

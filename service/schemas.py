@@ -49,6 +49,7 @@ class ChatReply(BaseModel):
     sources: list[dict[str, object]] = Field(default_factory=list)
     stations: list[dict[str, object]] = Field(default_factory=list)
     tier: str = ""  # certain / closest (marked as the closest match) / none; "" for other replies
+    related: list[str] = Field(default_factory=list)  # questions the user may ask next (sent as typed)
     checkup: dict[str, object] | None = None  # a check-up report: sections of cited lines (widget cards)
     report_url: str = ""  # its print page, /checkup/<token>
 

@@ -51,6 +51,8 @@ def render(response: ChatResponse, chat_page_url: str) -> Rendered:
             paragraphs.append(said)
         pages += [absolute(c.url, chat_page_url) for c in reply.citations if c.url]
         options.extend(button for button in reply.buttons if button not in options)
+        related = (Button(title=question, payload=question) for question in reply.related)
+        options.extend(button for button in related if button not in options)
     if options:
         lines = ["回复数字选择："] + [f"{number}. {button.title}" for number, button in enumerate(options, 1)]
         paragraphs.append("\n".join(lines))

@@ -10,6 +10,8 @@ from actions.answering import (
     source_payload,
     split_sentences,
 )
+from actions.compose import related_questions
+from retrieval.hits import Hit
 from tests.actions.conftest import hit
 
 PLAN = (
@@ -133,3 +135,23 @@ def test_a_question_about_conditions_gets_the_line_saying_who_may_apply() -> Non
     )
     picks = select_sentences("要什么条件", [record], max_sentences=1)
     assert picks[0].text.startswith("适用对象：")
+
+
+def test_related_questions_are_unquoted_faqs_then_rules_at_most_three() -> None:
+    def entry(kind: str, doc_id: str, title: str) -> Hit:
+        return hit("…", kind=kind, title=title).model_copy(update={"doc_id": doc_id})
+
+    hits = [
+        entry("document", "plan", "方案"),
+        entry("rule", "r1", "发明专利授权资助"),
+        entry("faq", "f1", "质押贷款有贴息吗？"),
+        entry("faq", "f2", "商标被抢注怎么办？"),
+        entry("rule", "r2", "专利保险补贴"),
+        entry("faq", "f1", "质押贷款有贴息吗？"),
+    ]
+    assert related_questions(hits, {"plan", "f2"}) == [
+        "质押贷款有贴息吗？",
+        "发明专利授权资助",
+        "专利保险补贴",
+    ]
+    assert related_questions(hits, {"plan", "r1", "f1", "f2", "r2"}) == []

@@ -49,6 +49,7 @@ def test_text_buttons_and_custom_payloads_become_one_reply(client: TestClient, r
                 "sources": [SOURCE],
                 "stations": [STATION],
                 "tier": "certain",
+                "related": [],
                 "checkup": None,
                 "report_url": "",
             }

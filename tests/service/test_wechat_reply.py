@@ -143,3 +143,14 @@ def test_passive_reply_xml_is_addressed_back_and_survives_cdata_breakers() -> No
         "ToUserName": "oUser1",
         "CreateTime": "1700000000",
     }
+
+
+def test_related_questions_are_numbered_options_after_the_buttons() -> None:
+    parts = {"body": "可以。", "related": ["专利保险有补贴吗？"]}
+    buttons = [{"title": "转人工", "payload": "/request_human"}]
+    response = convert(
+        "oUser1", [{"text": "可以。", "buttons": buttons}, {"custom": {"reply": parts}}]
+    ).response
+    rendered = text.render(response, "http://x/")
+    assert "回复数字选择：\n1. 转人工\n2. 专利保险有补贴吗？" in rendered.text
+    assert rendered.options[1].payload == "专利保险有补贴吗？"
