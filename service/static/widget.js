@@ -617,7 +617,10 @@
       if (sources.length) stack.appendChild(renderSources(sources));
       const related = latest && Array.isArray(reply.related) ? renderRelated(reply.related) : null;
       if (related) stack.appendChild(related);
-      const quick = latest && Array.isArray(reply.buttons) ? renderQuickReplies(reply.buttons) : null;
+      // a card that offers 转人工 makes the same quick reply redundant
+      const human = stack.querySelector(".card-human") ? TEXT.human[1] : "";
+      const buttons = Array.isArray(reply.buttons) ? reply.buttons.filter((b) => !human || str(b && b.payload) !== human) : [];
+      const quick = latest ? renderQuickReplies(buttons) : null;
       if (quick) stack.appendChild(quick);
     }
     if (!stack.childElementCount) {

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -14,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from service.errors import RASA_DOWN_DETAIL
 from service.settings import Settings
@@ -59,7 +61,10 @@ STATIONS = [  # the actions send each type's Chinese label (knowledge/station_ty
     },
     {"type": "tech_transfer", "type_label": "技术转移与交易", "name": "测试交易所", "phone": "021-87654321"},
 ]
+RELATED = ["质押贷款贴息比例是多少？", "贴息怎么申请？"]
 LONG_BODY = "\n".join(f"测试回答第{n}段：申请材料、流程和时限的示例说明。" for n in range(1, 16))
+CONTRAST = (Path(__file__).parent / "contrast.js").read_text(encoding="utf-8")  # text under 4.5:1
+README_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "img"
 HOSTILE = '<img src=x onerror="window.__xss=1">'
 
 
@@ -76,6 +81,9 @@ def scripted_reply(message: str) -> list[dict[str, Any]]:
         return [{"text": "好的，为您转接人工服务。请问怎么称呼您？"}]
     if "再见" in message:
         return [{"text": "感谢您的咨询，再见！"}]
+    if "相关" in message:
+        answer = "测试回答：贴息的示例说明。"
+        return parts(answer, body=answer, sources=[SOURCE], tier="certain", related=RELATED)
     if "贴息" in message:
         answer = "测试回答：贴息的示例说明。"
         buttons = [{"title": "怎么申请？", "payload": "/ask_how_to_apply"}]
@@ -336,6 +344,32 @@ def warm_up(bot: RunningBot, timeout_s: float = 180) -> None:
         time.sleep(2)
 
 
+def opens_at_its_start(page: Page, turn: Locator) -> None:
+    """A new answer is read from its start: its top is in view, at the top when it is taller than the log."""
+    box, log = turn.bounding_box(), page.locator(".log").bounding_box()
+    assert box is not None and log is not None
+    assert log["y"] <= box["y"] <= log["y"] + max(24, log["height"] - box["height"]), (box, log)
+
+
+def readme_shot(target: Page | Locator, artifacts: Path, name: str, around: Sequence[Locator] = ()) -> None:
+    """A picture for the README's Screens section, of `target` or of the part of the page `around` some
+    elements: under test-artifacts/, and copied to docs/img/ when IPGP_README_IMAGES=1 (then committed)."""
+    path = artifacts / f"readme-{name}.png"
+    boxes = [box for box in (element.bounding_box() for element in around) if box]
+    if boxes and isinstance(target, Page):
+        top = min(b["y"] for b in boxes) - 12
+        left, right = min(b["x"] for b in boxes) - 12, max(b["x"] + b["width"] for b in boxes) + 12
+        bottom = max(b["y"] + b["height"] for b in boxes) + 12
+        target.screenshot(
+            path=path, clip={"x": left, "y": top, "width": right - left, "height": bottom - top}
+        )
+    else:
+        target.screenshot(path=path)
+    assert path.stat().st_size < 150_000, f"{path}: {path.stat().st_size} bytes"
+    if os.environ.get("IPGP_README_IMAGES") == "1":
+        shutil.copyfile(path, README_IMAGES / f"{name}.png")
+
+
 def open_cited_page(new_page: Callable[..., Page], href: str, artifacts: Path) -> None:
     """The citation's link opens the gateway's source page at the cited passage, highlighted."""
     assert "/sources/" in href and "#p" in href, href
@@ -346,19 +380,22 @@ def open_cited_page(new_page: Callable[..., Page], href: str, artifacts: Path) -
         expect(cited).to_have_count(1)
         expect(cited).to_be_in_viewport()
         assert cited.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(255, 244, 194)"
+        assert source_page.evaluate(CONTRAST)["failures"] == []
         source_page.screenshot(path=artifacts / f"source-page-{width}.png")
+        if width == 1280:
+            readme_shot(source_page, artifacts, "source-page", around=[source_page.locator("main")])
 
 
 def test_real_bot_answers_with_citation_quick_reply_and_station(
     new_page: Callable[..., Page], running_bot: RunningBot, artifacts: Path
 ) -> None:
     warm_up(running_bot)
-    page = new_page()
+    page = new_page(1280, 800)
     page.goto(running_bot.url + "/")
     ask(page, "知识产权质押贷款，区里给贴息吗？")
     answer = bot_turns(page).last
-    expect(answer.locator(".bubble").first).to_be_visible(timeout=30000)
-    page.screenshot(path=artifacts / "real-bot-answer.png")
+    expect(answer.locator(".citation a").first).to_be_visible(timeout=30000)
+    readme_shot(page, artifacts, "chat-answer", around=[page.locator(".turn.user").last, answer])
     expect(answer.locator(".sources")).to_have_count(1)
     answer.locator(".sources summary").click()
     expect(answer.locator(".source-title").first).to_be_visible()
@@ -376,8 +413,34 @@ def test_real_bot_answers_with_citation_quick_reply_and_station(
 
     ask(page, "我们在五角场，想注册商标")
     expect(bot_turns(page)).to_have_count(3, timeout=30000)
-    cards = bot_turns(page).last.locator(".card")
+    stations = bot_turns(page).last
+    cards = stations.locator(".card")
     expect(cards.first).to_be_visible()
     expect(cards.first.locator(".card-fields")).to_contain_text("商标")
     expect(cards.first.locator(".badge.demo")).to_have_count(1 if "演示" in cards.first.inner_text() else 0)
+    expect(stations.get_by_role("button", name="转人工")).to_have_count(cards.locator(".card-human").count())
     page.screenshot(path=artifacts / "real-bot-station.png")
+
+    ask(page, "我想找高校专利做转化")
+    expect(bot_turns(page)).to_have_count(4, timeout=30000)
+    turn = bot_turns(page).last
+    verified, unknown = turn.locator(".card").first, turn.locator(".card").nth(1)
+    expect(verified.locator("a[href^='tel:']")).to_have_count(1)
+    expect(verified.locator(".card-human")).to_have_count(0)
+    expect(unknown.locator(".card-note")).to_contain_text("暂无公开联系方式")
+    expect(unknown.get_by_role("button", name="转人工")).to_be_visible()
+    page.locator(".log").evaluate("log => { log.scrollTop -= 24; }")  # clear of the header
+    around = [turn.locator(".avatar"), turn.locator(".bubble").first, turn.locator(".stations")]
+    readme_shot(page, artifacts, "station-card", around=around)
+
+
+def test_real_bot_on_a_phone(new_page: Callable[..., Page], running_bot: RunningBot, artifacts: Path) -> None:
+    warm_up(running_bot)
+    page = new_page(390, 844, is_mobile=True, has_touch=True)
+    page.goto(running_bot.url + "/")
+    ask(page, "区知识产权公共服务中心在哪里？")
+    answer = bot_turns(page).last
+    expect(answer.locator(".bubble").first).to_be_visible(timeout=30000)
+    opens_at_its_start(page, answer)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    readme_shot(page, artifacts, "chat-phone")

@@ -4,17 +4,26 @@ questions, 新对话 confirmation, placeholder, favicon, honest station cards an
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from playwright.sync_api import Locator, Page, Route, expect
+from playwright.sync_api import Locator, Page, expect
 
 from service.store import Store
-from tests.e2e.test_browser_chat import STATIONS, ask, bot_turns, fake_rasa, gateway, url
+from tests.e2e.test_browser_chat import (
+    CONTRAST,
+    RELATED,
+    STATIONS,
+    ask,
+    bot_turns,
+    fake_rasa,
+    gateway,
+    opens_at_its_start,
+    url,
+)
 
 __all__ = ["fake_rasa", "gateway", "url"]  # the scripted Rasa and gateway of the basic chat tests
 
@@ -24,7 +33,6 @@ SIZES: dict[str, dict[str, Any]] = {
     "desktop": {"width": 1280, "height": 800},
     "phone": {"width": 390, "height": 844, "is_mobile": True, "has_touch": True, "device_scale_factor": 2},
 }
-CONTRAST = (Path(__file__).parent / "contrast.js").read_text(encoding="utf-8")
 
 
 @pytest.fixture(params=list(SIZES))
@@ -54,22 +62,13 @@ def answer_to(page: Page, question: str) -> Locator:
     return turn
 
 
-def log_box(page: Page) -> dict[str, float]:
-    box = page.locator(".log").bounding_box()
-    assert box is not None
-    return box
-
-
 def test_a_long_answer_opens_at_its_start(chat: Page, size: str, artifacts: Path) -> None:
     answer_to(chat, "知识产权质押贷款有贴息吗？")
     answer = answer_to(chat, "请详细说说，长一点")
     expect(answer.locator(".card")).to_have_count(2)
-    chat.wait_for_timeout(100)
-    top = answer.bounding_box()
-    assert top is not None
-    log = log_box(chat)
-    assert log["y"] <= top["y"] <= log["y"] + 24, (top, log)  # the answer's first line, not its last card
-    assert top["height"] > log["height"]
+    opens_at_its_start(chat, answer)
+    box = answer.bounding_box()
+    assert box is not None and box["height"] > chat.locator(".log").evaluate("log => log.clientHeight")
     chat.screenshot(path=artifacts / f"polish-long-answer-{size}.png")
 
 
@@ -157,29 +156,23 @@ def test_copy_puts_the_plain_answer_on_the_clipboard(
     answer.get_by_role("button", name="复制回答").click()
     expect(answer.locator(".copy")).to_have_text("已复制")
     copied = page.evaluate("navigator.clipboard.readText()")
-    assert copied == "测试回答：贴息的示例说明。\n来源：测试文件甲，测试〔2024〕1号，四、（二），2024年3月15日，现行"
+    assert (
+        copied
+        == "测试回答：贴息的示例说明。\n来源：测试文件甲，测试〔2024〕1号，四、（二），2024年3月15日，现行"
+    )
 
 
-def test_related_questions_are_asked_when_clicked(chat: Page, size: str, artifacts: Path) -> None:
-    related = ["质押贷款贴息比例是多少？", "贴息怎么申请？"]
-
-    def with_related(route: Route) -> None:
-        data = route.fetch().json()
-        data["replies"][-1]["related"] = related  # the field the actions are adding to replies
-        route.fulfill(json=data)
-
-    chat.route("**/api/chat", with_related)
-    group = answer_to(chat, "知识产权质押贷款有贴息吗？").get_by_role("group", name="相关问题")
+def test_related_questions_are_asked_when_clicked(
+    chat: Page, size: str, fake_rasa: Any, artifacts: Path
+) -> None:
+    group = answer_to(chat, "有相关问题吗").get_by_role("group", name="相关问题")
     expect(group).to_contain_text("您可能还想问：")
-    expect(group.locator(".chip")).to_have_text(related)
+    expect(group.locator(".chip")).to_have_text(RELATED)
     chat.screenshot(path=artifacts / f"polish-related-{size}.png")
-    chat.unroute("**/api/chat")
-    sent: list[str] = []
-    chat.on("request", lambda r: sent.append(json.loads(r.post_data or "{}").get("message", "")))
-    group.get_by_role("button", name="贴息怎么申请？").click()
-    expect(chat.locator(".turn.user .bubble").last).to_have_text("贴息怎么申请？")
+    group.get_by_role("button", name=RELATED[1]).click()
+    expect(chat.locator(".turn.user .bubble").last).to_have_text(RELATED[1])
     expect(bot_turns(chat)).to_have_count(2)
-    assert "贴息怎么申请？" in sent
+    assert fake_rasa.received[-1][1] == RELATED[1]  # sent as typed
     expect(chat.get_by_role("group", name="相关问题")).to_have_count(0)  # retired like quick replies
 
 
