@@ -282,15 +282,8 @@ class Store:
     ) -> int:
         try:
             with self._session.begin() as session:
-                row = FeedbackRow(
-                    sender_id=sender_id,
-                    rating=rating,
-                    question=question,
-                    answer=answer,
-                    turn_key=turn_key,
-                    reason=reason,
-                    comment=comment,
-                )
+                row = FeedbackRow(sender_id=sender_id, rating=rating, question=question, answer=answer)
+                row.turn_key, row.reason, row.comment = turn_key, reason, comment
                 session.add(row)
                 session.flush()
                 return row.id

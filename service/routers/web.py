@@ -1,4 +1,4 @@
-"""The website chat: `/` page, `/embed` example, `/widget.js` (one script tag), its static files and the icon."""
+"""The website chat: `/` page, `/embed` example, `/widget.js` (one script tag), static files, the icon."""
 
 from __future__ import annotations
 

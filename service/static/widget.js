@@ -369,7 +369,8 @@
     ];
     const details = el("dl", { className: "card-fields" });
     for (const [label, value, makeLink] of fields) {
-      if (value) details.append(el("dt", { text: label }), el("dd", {}, [makeLink ? makeLink(value) : document.createTextNode(value)]));
+      if (!value) continue;
+      details.append(el("dt", { text: label }), el("dd", {}, [makeLink ? makeLink(value) : document.createTextNode(value)]));
     }
     const card = el("li", { className: "card" }, [heading, details.childElementCount ? details : null]);
     const services = Array.isArray(station.services) ? station.services.map(str).filter(Boolean) : [];
@@ -378,7 +379,7 @@
     const missing = fields.slice(1).filter(([, value]) => !value).map(([label]) => label);
     if (!verified) {
       const [title, payload] = TEXT.human;
-      const human = el("button", { className: "card-human", text: title, attrs: { type: "button" } });
+      const human = el("button", { className: "chip card-human", text: title, attrs: { type: "button" } });
       human.addEventListener("click", () => send(payload, title));
       card.appendChild(el("div", { className: "card-note" }, [el("span", { text: TEXT.noContact }), human]));
     } else if (missing.length) {
@@ -400,7 +401,8 @@
   }
 
   function toggle(label, value) {
-    return el("button", { className: "toggle", text: label, attrs: { type: "button", "aria-pressed": "false", "data-value": value } });
+    const attrs = { type: "button", "aria-pressed": "false", "data-value": value };
+    return el("button", { className: "toggle", text: label, attrs });
   }
 
   // 👎 asks why: one of REASONS and a few optional words; both travel with the rating.
@@ -408,7 +410,8 @@
     const choices = REASONS.map(([value, label]) => toggle(label, value));
     for (const choice of choices) {
       choice.addEventListener("click", () => {
-        for (const other of choices) other.setAttribute("aria-pressed", String(other === choice && other.getAttribute("aria-pressed") !== "true"));
+        const chosen = choice.getAttribute("aria-pressed") !== "true"; // a second click takes it back
+        for (const other of choices) other.setAttribute("aria-pressed", String(other === choice && chosen));
       });
     }
     const commentId = newId("ipgp-c-");
@@ -434,7 +437,11 @@
   }
 
   function renderFeedback(entry) {
-    const note = el("span", { className: "feedback-note", text: entry.rating ? TEXT.feedbackThanks : TEXT.feedbackAsk });
+    const note = el("span", {
+      className: "feedback-note",
+      text: entry.rating ? TEXT.feedbackThanks : TEXT.feedbackAsk,
+      attrs: { role: "status", tabindex: "-1" },
+    });
     const up = el("button", { className: "thumb", attrs: { type: "button", "aria-label": "有帮助", "data-rating": "up" } }, [
       icon("up"),
     ]);
@@ -474,7 +481,9 @@
     });
     down.addEventListener("click", () => {
       form = reasonForm(async (reason) => {
-        if (await rate("down", reason)) closeForm();
+        if (!(await rate("down", reason))) return;
+        closeForm();
+        note.focus(); // the form and its buttons are gone: the thanks is where the keyboard continues
       }, () => {
         closeForm();
         down.focus();
