@@ -27,7 +27,10 @@ class EchoRasa:
                 "text": f"您问的是：{message}",
                 "buttons": [{"title": HOSTILE, "payload": "/x"}],
             },
-            {"recipient_id": sender_id, "custom": {"sources": [source], "fallback": False}},
+            {
+                "recipient_id": sender_id,
+                "custom": {"reply": {"body": f"您问的是：{message}", "sources": [source]}, "fallback": False},
+            },
         ]
 
     async def healthy(self) -> bool:

@@ -75,9 +75,15 @@ def test_editors_cannot_write_referral_notes(editor: Staff, talk: Store) -> None
 @pytest.mark.parametrize(
     ("custom", "tier"),
     [
-        ({"sources": [{"title": "示例"}], "fallback": False, "tier": "certain"}, "certain"),
-        ({"sources": [{"title": "示例"}], "fallback": False, "tier": "closest"}, "closest"),
-        ({"fallback": True, "tier": "none"}, "none"),
+        (
+            {"reply": {"body": "回答", "sources": [{"title": "示例"}], "tier": "certain"}, "fallback": False},
+            "certain",
+        ),
+        (
+            {"reply": {"body": "回答", "sources": [{"title": "示例"}], "tier": "closest"}, "fallback": False},
+            "closest",
+        ),
+        ({"reply": {"body": "回答", "tier": "none"}, "fallback": True}, "none"),
         (None, ""),  # a greeting: no tier
     ],
 )
