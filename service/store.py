@@ -35,6 +35,7 @@ from service.redaction import MASK
 from service.schemas import Referral
 
 CONTACT_HIDDEN = "【联系信息，未记录】"  # what the turn log keeps of an answer to a contact question
+CLOSING = "closing"  # FeedbackRow.kind of a conversation's satisfaction rating
 
 
 def _now() -> datetime:
@@ -47,7 +48,11 @@ def _aware(moment: datetime) -> datetime:
 
 
 class DuplicateFeedbackError(Exception):
-    """The turn was already rated."""
+    """The turn (or, for a closing rating, the conversation) was already rated."""
+
+
+class UnknownConversationError(Exception):
+    """A closing rating for a conversation the gateway never recorded."""
 
 
 class Base(DeclarativeBase):
@@ -108,7 +113,7 @@ class ReferralRow(Base):
 
 
 class FeedbackRow(Base):
-    """A thumbs up or down on one bot answer."""
+    """A thumbs up or down on one bot answer, or the closing rating of a whole conversation."""
 
     __tablename__ = "feedback"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -118,6 +123,10 @@ class FeedbackRow(Base):
     answer: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, index=True)
     turn_key: Mapped[str | None] = mapped_column(String(32), unique=True, nullable=True)  # one per turn
+    # "closing": the conversation's satisfaction (good / fair / poor, no turn); None: an answer's thumb
+    kind: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    reason: Mapped[str | None] = mapped_column(String(16), nullable=True)  # why 👎: a REASONS key
+    comment: Mapped[str | None] = mapped_column(Text, nullable=True)  # the user's words on 👎, masked
 
 
 class CheckupReportRow(Base):
@@ -319,18 +328,38 @@ class Store:
             return loaded
 
     def add_feedback(
-        self, sender_id: str, rating: str, question: str, answer: str, turn_key: str | None = None
+        self,
+        sender_id: str,
+        rating: str,
+        question: str,
+        answer: str,
+        turn_key: str | None = None,
+        *,
+        reason: str | None = None,
+        comment: str | None = None,
     ) -> int:
         try:
             with self._session.begin() as session:
-                row = FeedbackRow(
-                    sender_id=sender_id, rating=rating, question=question, answer=answer, turn_key=turn_key
-                )
+                row = FeedbackRow(sender_id=sender_id, rating=rating, question=question, answer=answer)
+                row.turn_key, row.reason, row.comment = turn_key, reason, comment
                 session.add(row)
                 session.flush()
                 return row.id
         except IntegrityError as error:
             raise DuplicateFeedbackError(turn_key or "") from error
+
+    def add_closing_rating(self, sender_id: str, rating: str) -> int:
+        """One satisfaction rating per recorded conversation."""
+        with self._session.begin() as session:
+            if session.scalar(select(TurnRow.id).where(TurnRow.sender_id == sender_id).limit(1)) is None:
+                raise UnknownConversationError(sender_id)
+            mine = (FeedbackRow.sender_id == sender_id, FeedbackRow.kind == CLOSING)
+            if session.scalar(select(FeedbackRow.id).where(*mine).limit(1)) is not None:
+                raise DuplicateFeedbackError(sender_id)
+            row = FeedbackRow(sender_id=sender_id, rating=rating, kind=CLOSING)
+            session.add(row)
+            session.flush()
+            return row.id
 
     def turn(self, turn_key: str) -> TurnRow | None:
         with Session(self.engine) as session:

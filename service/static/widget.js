@@ -14,7 +14,9 @@
   const KEYS = { sender: "ipgp.sender", history: "ipgp.history", open: "ipgp.open" };
   const MAX_ENTRIES = 80;
   const REQUEST_TIMEOUT_MS = 30000;
-  const EMPTY_FIELD = "暂无公开信息";
+  const CLOSING_AFTER_ANSWERS = 3; // the satisfaction prompt comes after this many answers, or on goodbye
+  const GOODBYE = /再见|拜拜|谢谢|多谢|感谢|没有了|没问题了|bye/i;
+  const ANSWER_TIERS = ["certain", "closest"];
   const STATUS = {
     current: ["现行", "current"],
     historical: ["历史", "historical"],
@@ -41,7 +43,40 @@
     feedbackAsk: "这个回答有帮助吗？",
     feedbackThanks: "感谢您的反馈！",
     feedbackFailed: "反馈未能提交，请稍后再试。",
+    reasonAsk: "哪里没有帮到您？（可选）",
+    reasonComment: "补充说明（选填，最多200字，请勿填写姓名、电话等个人信息）",
+    reasonSubmit: "提交反馈",
+    cancel: "取消",
+    copy: "复制回答",
+    copied: "已复制",
+    copyFailed: "复制失败",
+    related: "您可能还想问：",
+    closingAsk: "本次咨询您满意吗？",
+    closingThanks: "感谢您的评价！",
+    confirmNew: "清空当前对话记录，开始新的对话？",
+    confirmYes: "清空并开始",
+    placeholder: "输入您的问题，按 Enter 发送",
+    placeholderTouch: "输入您的问题",
+    hint: "按 Enter 发送，Shift+Enter 换行",
+    hintTouch: "点击发送按钮发送",
+    noContact: "暂无公开联系方式",
+    missing: (labels) => `${labels}暂无公开信息`,
+    human: ["转人工", "/request_human"],
+    unnamed: "未命名机构",
   };
+  // Why an answer did not help (codes of service/routers/feedback.py REASONS) and the closing scale.
+  const REASONS = [
+    ["off_topic", "答非所问"],
+    ["wrong", "内容有误或过时"],
+    ["unclear", "看不明白"],
+    ["no_contact", "没有找到可联系的机构"],
+    ["other", "其他"],
+  ];
+  const CLOSING = [
+    ["good", "满意"],
+    ["fair", "一般"],
+    ["poor", "不满意"],
+  ];
 
   /* ---------- storage (may be unavailable: private mode, disabled cookies) ---------- */
   const memory = {};
@@ -118,6 +153,7 @@
     send: "M3 20.5 21.5 12 3 3.5v6.8l12.2 1.7L3 13.7z",
     close: "M5.3 4 12 10.7 18.7 4 20 5.3 13.3 12l6.7 6.7-1.3 1.3-6.7-6.7L5.3 20 4 18.7l6.7-6.7L4 5.3z",
     up: "M2 10h4v11H2zM8 21h9.3a2 2 0 0 0 1.9-1.5l1.7-7A2 2 0 0 0 19 10h-5l.8-4.3a1.9 1.9 0 0 0-3.4-1.5L8 10z",
+    copy: "M8 2h11a2 2 0 0 1 2 2v13h-2V4H8zM5 6h10a2 2 0 0 1 2 2v12a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2V8a2 2 0 0 1 2-2zm0 2v12h10V8z",
   };
 
   function icon(name, flip = false) {
@@ -151,7 +187,10 @@
   const shadow = host.attachShadow({ mode: "open" });
   const root = el("div", { className: `ipgp ipgp-${MODE}`, attrs: { hidden: "", lang: "zh-CN" } });
   const stylesheet = el("link", { attrs: { rel: "stylesheet", href: new URL("static/widget.css", BASE).href } });
-  const reveal = () => root.removeAttribute("hidden");
+  const reveal = () => {
+    root.removeAttribute("hidden");
+    scrollToTurn(lastBotTurn()); // the layout exists only once the stylesheet applies
+  };
   stylesheet.addEventListener("load", reveal);
   stylesheet.addEventListener("error", reveal);
   shadow.append(stylesheet, root);
@@ -197,18 +236,18 @@
       id: "ipgp-input",
       rows: "1",
       maxlength: "1000",
-      placeholder: "输入您的问题，按 Enter 发送",
       "aria-describedby": "ipgp-hint",
       autocomplete: "off",
     },
   });
+  const hint = el("span", { className: "sr-only", attrs: { id: "ipgp-hint" } });
   const sendButton = el("button", { className: "send", attrs: { type: "submit", "aria-label": "发送" } }, [
     icon("send"),
     el("span", { className: "send-text", text: "发送" }),
   ]);
   const composer = el("form", { className: "composer", attrs: { novalidate: "" } }, [
     el("label", { className: "sr-only", text: "输入您的问题", attrs: { for: "ipgp-input" } }),
-    el("span", { className: "sr-only", text: "按 Enter 发送，Shift+Enter 换行", attrs: { id: "ipgp-hint" } }),
+    hint,
     input,
     sendButton,
   ]);
@@ -216,10 +255,17 @@
     className: "disclaimer",
     text: "回答仅供参考，请以主管部门最新发布为准；标注“演示数据”的机构信息尚待核实。",
   });
+  const confirmYes = el("button", { className: "confirm-yes", text: TEXT.confirmYes, attrs: { type: "button" } });
+  const confirmNo = el("button", { className: "confirm-no", text: TEXT.cancel, attrs: { type: "button" } });
+  const confirmBar = el("div", { className: "confirm", attrs: { role: "alertdialog", "aria-labelledby": "ipgp-confirm" } }, [
+    el("p", { text: TEXT.confirmNew, attrs: { id: "ipgp-confirm" } }),
+    el("div", { className: "confirm-actions" }, [confirmYes, confirmNo]),
+  ]);
+  confirmBar.hidden = true;
   const panel = el(
     "section",
     { className: "panel", attrs: { id: panelId, "aria-labelledby": "ipgp-title" } },
-    [header, log, composer, disclaimer],
+    [header, confirmBar, log, composer, disclaimer],
   );
   if (MODE === "widget") {
     panel.setAttribute("role", "dialog");
@@ -234,13 +280,27 @@
     log.scrollTop = log.scrollHeight;
   }
 
-  function renderWelcome() {
-    const chips = el("div", { className: "quick suggestions", attrs: { role: "group", "aria-label": "您可以这样问" } });
-    for (const question of SUGGESTIONS) {
-      const chip = el("button", { className: "chip", text: question, attrs: { type: "button" } });
-      chip.addEventListener("click", () => send(question, question));
-      chips.appendChild(chip);
+  // A new answer is read from its start: when it is taller than the log, its top goes to the top.
+  function scrollToTurn(turn) {
+    if (!turn || turn.offsetHeight + 16 <= log.clientHeight) {
+      scrollToEnd();
+      return;
     }
+    log.scrollTop += turn.getBoundingClientRect().top - log.getBoundingClientRect().top - 8;
+  }
+
+  function chipGroup(className, label, items) {
+    const group = el("div", { className, attrs: { role: "group", "aria-label": label } });
+    for (const [title, payload] of items) {
+      const chip = el("button", { className: "chip", text: title, attrs: { type: "button" } });
+      chip.addEventListener("click", () => send(payload, title));
+      group.appendChild(chip);
+    }
+    return group.childElementCount ? group : null;
+  }
+
+  function renderWelcome() {
+    const chips = chipGroup("quick suggestions", "您可以这样问", SUGGESTIONS.map((q) => [q, q]));
     return el("div", { className: "turn bot welcome" }, [
       el("span", { className: "avatar", text: "IP", attrs: { "aria-hidden": "true" } }),
       el("div", { className: "stack" }, [el("div", { className: "bubble", text: WELCOME }), chips]),
@@ -286,96 +346,190 @@
     return el("details", { className: "sources" }, [summary, list]);
   }
 
-  function stationTypeLabel(station) {
-    return str(station.type_label) || str(station.type) || EMPTY_FIELD;
-  }
-
-  function field(label, value, makeLink) {
-    const text = str(value);
-    const dd = el("dd", { className: text ? "" : "empty" });
-    if (text && makeLink) {
-      dd.appendChild(makeLink(text));
-    } else {
-      dd.textContent = text || EMPTY_FIELD;
-    }
-    return [el("dt", { text: label }), dd];
-  }
-
   function phoneLink(text) {
     const first = text.split("/")[0].trim();
     if (!/^[0-9-]{3,20}$/.test(first)) return document.createTextNode(text);
     return el("a", { text, attrs: { href: `tel:${first}` } });
   }
 
+  // Only what is known is listed; one honest line says what is not. Without a verified contact
+  // (a phone or address that is not demo data) the card offers a person instead.
   function renderStation(station) {
-    const name = str(station.name) || EMPTY_FIELD;
     const heading = el("div", { className: "card-head" }, [
-      el("h3", { className: "card-title", text: name }),
+      el("h3", { className: "card-title", text: str(station.name) || TEXT.unnamed }),
       station.demo === true
         ? el("span", { className: "badge demo", text: "演示数据", attrs: { title: "此机构信息为演示数据，尚待工作人员核实" } })
         : null,
     ]);
+    const fields = [
+      ["类型", str(station.type_label) || str(station.type)],
+      ["地址", str(station.address)],
+      ["电话", str(station.phone), phoneLink],
+      ["时间", str(station.hours)],
+    ];
     const details = el("dl", { className: "card-fields" });
-    for (const [dt, dd] of [
-      field("类型", stationTypeLabel(station)),
-      field("地址", station.address),
-      field("电话", station.phone, phoneLink),
-      field("时间", station.hours),
-    ]) {
-      details.append(dt, dd);
+    for (const [label, value, makeLink] of fields) {
+      if (!value) continue;
+      details.append(el("dt", { text: label }), el("dd", {}, [makeLink ? makeLink(value) : document.createTextNode(value)]));
     }
+    const card = el("li", { className: "card" }, [heading, details.childElementCount ? details : null]);
     const services = Array.isArray(station.services) ? station.services.map(str).filter(Boolean) : [];
-    const card = el("li", { className: "card" }, [heading, details]);
     if (services.length) card.appendChild(el("p", { className: "card-services", text: `服务：${services.join("；")}` }));
+    const verified = station.demo !== true && Boolean(str(station.address) || str(station.phone));
+    const missing = fields.slice(1).filter(([, value]) => !value).map(([label]) => label);
+    if (!verified) {
+      const [title, payload] = TEXT.human;
+      const human = el("button", { className: "chip card-human", text: title, attrs: { type: "button" } });
+      human.addEventListener("click", () => send(payload, title));
+      card.appendChild(el("div", { className: "card-note" }, [el("span", { text: TEXT.noContact }), human]));
+    } else if (missing.length) {
+      card.appendChild(el("p", { className: "card-note", text: TEXT.missing(missing.join("、")) }));
+    }
     return card;
   }
 
   function renderQuickReplies(buttons) {
-    const group = el("div", { className: "quick", attrs: { role: "group", "aria-label": "快捷回复" } });
-    for (const button of buttons) {
-      const title = str(button && button.title);
-      const payload = str(button && button.payload) || title;
-      if (!title) continue;
-      const chip = el("button", { className: "chip", text: title, attrs: { type: "button" } });
-      chip.addEventListener("click", () => send(payload, title));
-      group.appendChild(chip);
+    const items = buttons.map((b) => [str(b && b.title), str(b && b.payload) || str(b && b.title)]);
+    return chipGroup("quick", "快捷回复", items.filter(([title]) => title));
+  }
+
+  function renderRelated(questions) {
+    const items = questions.map(str).filter(Boolean).map((q) => [q, q]);
+    const group = chipGroup("quick related", "相关问题", items);
+    if (group) group.prepend(el("span", { className: "related-title", text: TEXT.related }));
+    return group;
+  }
+
+  function toggle(label, value) {
+    const attrs = { type: "button", "aria-pressed": "false", "data-value": value };
+    return el("button", { className: "toggle", text: label, attrs });
+  }
+
+  // 👎 asks why: one of REASONS and a few optional words; both travel with the rating.
+  function reasonForm(onSubmit, onCancel) {
+    const choices = REASONS.map(([value, label]) => toggle(label, value));
+    for (const choice of choices) {
+      choice.addEventListener("click", () => {
+        const chosen = choice.getAttribute("aria-pressed") !== "true"; // a second click takes it back
+        for (const other of choices) other.setAttribute("aria-pressed", String(other === choice && chosen));
+      });
     }
-    return group.childElementCount ? group : null;
+    const commentId = newId("ipgp-c-");
+    const comment = el("textarea", { className: "reason-comment", attrs: { id: commentId, rows: "2", maxlength: "200" } });
+    const submitButton = el("button", { className: "reason-submit", text: TEXT.reasonSubmit, attrs: { type: "submit" } });
+    const cancel = el("button", { className: "reason-cancel", text: TEXT.cancel, attrs: { type: "button" } });
+    const form = el("form", { className: "reason", attrs: { novalidate: "" } }, [
+      el("fieldset", {}, [el("legend", { text: TEXT.reasonAsk }), el("div", { className: "reason-choices" }, choices)]),
+      el("label", { className: "reason-label", text: TEXT.reasonComment, attrs: { for: commentId } }),
+      comment,
+      el("div", { className: "reason-actions" }, [submitButton, cancel]),
+    ]);
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const chosen = choices.find((c) => c.getAttribute("aria-pressed") === "true");
+      submitButton.disabled = true;
+      onSubmit({ reason: chosen ? chosen.dataset.value : null, comment: comment.value.trim() || null }).finally(() => {
+        submitButton.disabled = false;
+      });
+    });
+    cancel.addEventListener("click", onCancel);
+    return form;
   }
 
   function renderFeedback(entry) {
-    const note = el("span", { className: "feedback-note", text: entry.rating ? TEXT.feedbackThanks : TEXT.feedbackAsk });
+    const note = el("span", {
+      className: "feedback-note",
+      text: entry.rating ? TEXT.feedbackThanks : TEXT.feedbackAsk,
+      attrs: { role: "status", tabindex: "-1" },
+    });
     const up = el("button", { className: "thumb", attrs: { type: "button", "aria-label": "有帮助", "data-rating": "up" } }, [
       icon("up"),
     ]);
     const down = el(
       "button",
-      { className: "thumb", attrs: { type: "button", "aria-label": "没帮助", "data-rating": "down" } },
+      { className: "thumb", attrs: { type: "button", "aria-label": "没帮助", "data-rating": "down", "aria-expanded": "false" } },
       [icon("up", true)],
     );
     const box = el("div", { className: "feedback" }, [note, up, down]);
+    let form = null;
     const mark = () => {
       for (const button of [up, down]) {
         button.setAttribute("aria-pressed", String(entry.rating === button.dataset.rating));
-        button.disabled = Boolean(entry.rating);
+        button.disabled = Boolean(entry.rating) || Boolean(form);
       }
+      down.setAttribute("aria-expanded", String(Boolean(form)));
+    };
+    const rate = async (rating, extra = {}) => {
+      const ok = (await postFeedback("api/feedback", { rating, turn_id: str(entry.turnId), ...extra })).ok;
+      if (ok) {
+        entry.rating = rating;
+        saveHistory();
+      }
+      note.textContent = ok ? TEXT.feedbackThanks : TEXT.feedbackFailed;
+      return ok;
+    };
+    const closeForm = () => {
+      if (form) form.remove();
+      form = null;
+      mark();
     };
     mark();
-    for (const button of [up, down]) {
-      button.addEventListener("click", async () => {
-        button.disabled = true;
-        const ok = await sendFeedback(entry, button.dataset.rating);
-        if (ok) {
-          entry.rating = button.dataset.rating;
-          saveHistory();
-          note.textContent = TEXT.feedbackThanks;
-        } else {
-          note.textContent = TEXT.feedbackFailed;
-        }
-        mark();
+    up.addEventListener("click", async () => {
+      up.disabled = true;
+      await rate("up");
+      mark();
+    });
+    down.addEventListener("click", () => {
+      form = reasonForm(async (reason) => {
+        if (!(await rate("down", reason))) return;
+        closeForm();
+        note.focus(); // the form and its buttons are gone: the thanks is where the keyboard continues
+      }, () => {
+        closeForm();
+        down.focus();
       });
-    }
+      box.after(form);
+      mark();
+      form.querySelector(".toggle").focus();
+    });
     return box;
+  }
+
+  async function copyText(text) {
+    try {
+      await navigator.clipboard.writeText(text);
+      return true;
+    } catch (error) {
+      // http pages other than localhost have no clipboard API: copy through a selected text area
+      const area = el("textarea", { className: "sr-only", text, attrs: { readonly: "" } });
+      root.appendChild(area);
+      area.select();
+      const ok = document.execCommand("copy");
+      area.remove();
+      return ok;
+    }
+  }
+
+  function renderCopy(entry) {
+    const label = el("span", { text: TEXT.copy });
+    const button = el("button", { className: "copy", attrs: { type: "button" } }, [icon("copy"), label]);
+    button.addEventListener("click", async () => {
+      const replies = Array.isArray(entry.replies) ? entry.replies : [];
+      const text = replies.map((r) => str(r && r.text)).filter(Boolean).join("\n\n");
+      label.textContent = (await copyText(text)) ? TEXT.copied : TEXT.copyFailed;
+      window.setTimeout(() => {
+        label.textContent = TEXT.copy;
+      }, 2000);
+    });
+    return button;
+  }
+
+  // Thumbs and copy belong to answers (from the knowledge base, or citing sources), not to questions the bot asks.
+  function isAnswer(entry) {
+    const replies = Array.isArray(entry.replies) ? entry.replies : [];
+    return replies.some(
+      (r) => r && (ANSWER_TIERS.includes(r.tier) || (Array.isArray(r.sources) && r.sources.length > 0)),
+    );
   }
 
   // A check-up report: one card per group, each line with its source; the print page as a link.
@@ -470,17 +624,65 @@
       if (cited) stack.appendChild(cited);
       const sources = Array.isArray(reply.sources) ? reply.sources : [];
       if (sources.length) stack.appendChild(renderSources(sources));
-      const quick = latest && Array.isArray(reply.buttons) ? renderQuickReplies(reply.buttons) : null;
+      const related = latest && Array.isArray(reply.related) ? renderRelated(reply.related) : null;
+      if (related) stack.appendChild(related);
+      // a card that offers 转人工 makes the same quick reply redundant
+      const human = stack.querySelector(".card-human") ? TEXT.human[1] : "";
+      const buttons = Array.isArray(reply.buttons) ? reply.buttons.filter((b) => !human || str(b && b.payload) !== human) : [];
+      const quick = latest ? renderQuickReplies(buttons) : null;
       if (quick) stack.appendChild(quick);
     }
     if (!stack.childElementCount) {
       stack.appendChild(el("div", { className: "bubble", text: "抱歉，暂时没有找到相关答复，您可以换个说法再问一次。" }));
     }
-    stack.appendChild(renderFeedback(entry));
+    if (isAnswer(entry)) stack.appendChild(el("div", { className: "answer-actions" }, [renderCopy(entry), renderFeedback(entry)]));
     return el("div", { className: "turn bot", attrs: { "data-turn": str(entry.id) } }, [
       el("span", { className: "avatar", text: "IP", attrs: { "aria-hidden": "true" } }),
       stack,
     ]);
+  }
+
+  // The closing satisfaction prompt: once per conversation, after a few answers or on goodbye.
+  function renderClosing(entry) {
+    const note = el("p", { className: "closing-note", text: entry.rating ? TEXT.closingThanks : TEXT.closingAsk });
+    const choices = CLOSING.map(([value, label]) => toggle(label, value));
+    const mark = () => {
+      for (const choice of choices) {
+        choice.setAttribute("aria-pressed", String(entry.rating === choice.dataset.value));
+        choice.disabled = Boolean(entry.rating);
+      }
+    };
+    for (const choice of choices) {
+      choice.addEventListener("click", async () => {
+        choice.disabled = true;
+        const { ok, status } = await postFeedback("api/feedback/closing", { rating: choice.dataset.value });
+        if (ok || status === 409) {
+          entry.rating = choice.dataset.value;
+          saveHistory();
+        }
+        note.textContent = ok || status === 409 ? TEXT.closingThanks : TEXT.feedbackFailed;
+        mark();
+      });
+    }
+    mark();
+    return el("div", { className: "closing", attrs: { role: "group", "aria-label": "满意度评价" } }, [
+      note,
+      el("div", { className: "closing-choices" }, choices),
+    ]);
+  }
+
+  function maybeAskClosing(question) {
+    if (state.history.some((e) => e.role === "closing")) return;
+    const answers = state.history.filter((e) => e.role === "bot" && isAnswer(e)).length;
+    if (answers < CLOSING_AFTER_ANSWERS && !(question.length <= 12 && GOODBYE.test(question))) return;
+    const entry = { role: "closing", rating: null };
+    state.history.push(entry);
+    log.appendChild(renderClosing(entry));
+  }
+
+  function lastBotTurn() {
+    const turns = log.querySelectorAll(".turn.bot:not(.welcome)");
+    return turns.length ? turns[turns.length - 1] : null;
   }
 
   function renderAll() {
@@ -489,8 +691,9 @@
     state.history.forEach((entry, index) => {
       if (entry.role === "user") log.appendChild(renderUser(entry));
       else if (entry.role === "bot") log.appendChild(renderBot(entry, index === lastBot));
+      else if (entry.role === "closing") log.appendChild(renderClosing(entry));
     });
-    scrollToEnd();
+    scrollToTurn(lastBotTurn());
   }
 
   function dropOldQuickReplies() {
@@ -575,17 +778,13 @@
     }
   }
 
-  async function sendFeedback(entry, rating) {
-    // The server rates the turn it recorded; question and answer are never sent from here.
+  // The server rates the turn (or conversation) it recorded; question and answer are never sent from here.
+  async function postFeedback(path, body) {
     try {
-      const response = await postJson("api/feedback", {
-        sender_id: state.sender,
-        rating,
-        turn_id: str(entry.turnId),
-      });
-      return response.ok;
+      const response = await postJson(path, { sender_id: state.sender, ...body });
+      return { ok: response.ok, status: response.status };
     } catch (error) {
-      return false;
+      return { ok: false, status: 0 };
     }
   }
 
@@ -616,10 +815,12 @@
         rating: null,
       };
       state.history.push(entry);
-      saveHistory();
       hideTyping();
-      log.appendChild(renderBot(entry, true));
-      scrollToEnd();
+      const turn = renderBot(entry, true);
+      log.appendChild(turn);
+      maybeAskClosing(str(shown) || text);
+      saveHistory();
+      scrollToTurn(turn);
     } catch (error) {
       hideTyping();
       if (!(error instanceof ChatError)) throw error;
@@ -656,14 +857,46 @@
   });
   input.addEventListener("input", autosize);
 
-  newChatButton.addEventListener("click", () => {
+  function startOver() {
+    confirmBar.hidden = true;
     state.history = [];
     storage.remove(KEYS.history);
     state.sender = newId("web-");
     storage.set(KEYS.sender, state.sender);
     renderAll();
     input.focus();
+  }
+
+  function closeConfirm() {
+    confirmBar.hidden = true;
+    newChatButton.focus();
+  }
+
+  // 新对话 wipes the history: asked first, unless there is nothing to lose.
+  newChatButton.addEventListener("click", () => {
+    if (!state.history.length) {
+      startOver();
+      return;
+    }
+    confirmBar.hidden = false;
+    confirmNo.focus();
   });
+  confirmYes.addEventListener("click", startOver);
+  confirmNo.addEventListener("click", closeConfirm);
+  confirmBar.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape") return;
+    event.stopPropagation(); // Escape closes the question, not the widget
+    closeConfirm();
+  });
+
+  // Touch screens and narrow windows have no Enter key to mention.
+  const touch = window.matchMedia("(pointer: coarse), (max-width: 520px)");
+  function fitPlaceholder() {
+    input.setAttribute("placeholder", touch.matches ? TEXT.placeholderTouch : TEXT.placeholder);
+    hint.textContent = touch.matches ? TEXT.hintTouch : TEXT.hint;
+  }
+  touch.addEventListener("change", fitPlaceholder);
+  fitPlaceholder();
 
   /* ---------- floating widget open / close ---------- */
   function setOpen(open, focus = true) {
@@ -674,7 +907,7 @@
     root.classList.toggle("open", open);
     storage.set(KEYS.open, open ? "1" : "0");
     if (open) {
-      scrollToEnd();
+      scrollToTurn(lastBotTurn());
       if (focus) input.focus();
     } else if (focus) {
       launcher.focus();

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -14,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from service.errors import RASA_DOWN_DETAIL
 from service.settings import Settings
@@ -31,14 +33,22 @@ SOURCE = {
     "status": "current",
     "snippet": "测试原文片段：对质押贷款给予贴息。",
 }
+STATION_SOURCE = {"title": "测试机构名录", "section": "测试技术转移中心", "date": "2024", "status": "current"}
 STATIONS = [  # the actions send each type's Chinese label (knowledge/station_types.yml) with the code
     {
         "type": "trademark_station",
         "type_label": "商标品牌指导站",
         "name": "测试商标指导站（演示）",
-        "address": "",
+        "address": "园区地址：测试路9号（演示，未核实）",
         "phone": "",
         "demo": True,
+    },
+    {
+        "type": "service_center",
+        "type_label": "综合服务",
+        "name": "测试公共服务中心",
+        "address": "",
+        "phone": "",
     },
     {
         "type": "tech_transfer",
@@ -49,34 +59,48 @@ STATIONS = [  # the actions send each type's Chinese label (knowledge/station_ty
         "hours": "工作日 9:00-17:00",
         "demo": False,
     },
+    {"type": "tech_transfer", "type_label": "技术转移与交易", "name": "测试交易所", "phone": "021-87654321"},
 ]
+RELATED = ["质押贷款贴息比例是多少？", "贴息怎么申请？"]
+LONG_BODY = "\n".join(f"测试回答第{n}段：申请材料、流程和时限的示例说明。" for n in range(1, 16))
+CONTRAST = (Path(__file__).parent / "contrast.js").read_text(encoding="utf-8")  # text under 4.5:1
+README_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "img"
 HOSTILE = '<img src=x onerror="window.__xss=1">'
+
+
+def parts(text: str, **reply: Any) -> list[dict[str, Any]]:
+    """A text message and the custom parts the actions send after it."""
+    return [{"text": text}, {"custom": {"reply": reply}}]
 
 
 def scripted_reply(message: str) -> list[dict[str, Any]]:
     """What the fake Rasa answers; plainly labelled test data, not facts."""
     if message == "/ask_how_to_apply":
         return [{"text": "测试回答：申请步骤一、二、三。"}]
+    if message == "/request_human" or "称呼" in message:
+        return [{"text": "好的，为您转接人工服务。请问怎么称呼您？"}]
+    if "再见" in message:
+        return [{"text": "感谢您的咨询，再见！"}]
+    if "相关" in message:
+        answer = "测试回答：贴息的示例说明。"
+        return parts(answer, body=answer, sources=[SOURCE], tier="certain", related=RELATED)
     if "贴息" in message:
+        answer = "测试回答：贴息的示例说明。"
+        buttons = [{"title": "怎么申请？", "payload": "/ask_how_to_apply"}]
         return [
-            {
-                "text": "测试回答：贴息的示例说明。",
-                "buttons": [{"title": "怎么申请？", "payload": "/ask_how_to_apply"}],
-            },
-            {
-                "custom": {
-                    "reply": {"body": "测试回答：贴息的示例说明。", "sources": [SOURCE]},
-                    "fallback": False,
-                }
-            },
+            {"text": answer, "buttons": buttons},
+            {"custom": {"reply": {"body": answer, "sources": [SOURCE], "tier": "certain"}}},
         ]
     if "五角场" in message:
-        parts = {"lead": "测试回答：为您找到以下机构。", "stations": STATIONS}
-        return [{"text": "测试回答：为您找到以下机构。"}, {"custom": {"reply": parts}}]
+        lead = "测试回答：为您找到以下机构。"
+        return parts(
+            lead, lead=lead, stations=STATIONS, sources=[STATION_SOURCE], notes=["测试提示：请带好材料。"]
+        )
+    if "长" in message:
+        return parts(LONG_BODY, body=LONG_BODY, stations=STATIONS[2:], sources=[SOURCE], tier="certain")
     if "<" in message:
         source = {**SOURCE, "title": "<script>window.__xss=2</script>", "snippet": HOSTILE}
-        parts = {"body": f"您说：{message} {HOSTILE}", "sources": [source]}
-        return [{"text": f"您说：{message} {HOSTILE}"}, {"custom": {"reply": parts}}]
+        return parts(f"您说：{message} {HOSTILE}", body=f"您说：{message} {HOSTILE}", sources=[source])
     if "慢" in message:
         time.sleep(1.5)
     return [{"text": "测试回答：您好。"}]
@@ -158,7 +182,7 @@ def test_answer_citation_quick_reply_station_and_feedback(
 
     ask(page, "知识产权质押贷款有贴息吗？")
     expect(bot_turns(page)).to_have_count(1)
-    answer = bot_turns(page).last
+    answer = bot_turns(page).first
     expect(answer.locator(".bubble")).to_have_text("测试回答：贴息的示例说明。")
     snippet = answer.locator(".snippet")
     expect(snippet).to_be_hidden()
@@ -174,26 +198,12 @@ def test_answer_citation_quick_reply_station_and_feedback(
     assert fake_rasa.received[-1][1] == "/ask_how_to_apply"
     expect(page.locator(".quick:not(.suggestions)")).to_have_count(0)  # old quick replies are retired
 
-    ask(page, "我们在五角场，想注册商标")
-    cards = bot_turns(page).last.locator(".card")
-    expect(cards).to_have_count(2)
-    demo = cards.nth(0)
-    expect(demo.locator(".badge.demo")).to_have_text("演示数据")
-    expect(demo.locator("dd").nth(0)).to_have_text("商标品牌指导站")
-    expect(demo.locator("dd.empty")).to_have_count(3)
-    expect(demo.locator("dd.empty").first).to_have_text("暂无公开信息")
-    real = cards.nth(1)
-    expect(real.locator(".badge")).to_have_count(0)
-    expect(real.locator("a[href='tel:021-12345678']")).to_have_text("021-12345678")
-
-    bot_turns(page).last.get_by_role("button", name="有帮助").click()
-    expect(bot_turns(page).last.locator(".feedback-note")).to_have_text("感谢您的反馈！")
-    expect(bot_turns(page).last.get_by_role("button", name="有帮助")).to_have_attribute(
-        "aria-pressed", "true"
-    )
+    answer.get_by_role("button", name="有帮助").click()
+    expect(answer.locator(".feedback-note")).to_have_text("感谢您的反馈！")
+    expect(answer.get_by_role("button", name="有帮助")).to_have_attribute("aria-pressed", "true")
     store: Store = gateway[1].state.store
-    [row] = [row for row in store.feedback() if row.question == "我们在五角场，想注册商标"]
-    assert (row.rating, row.answer) == ("up", "测试回答：为您找到以下机构。")
+    [row] = [row for row in store.feedback() if row.question == "知识产权质押贷款有贴息吗？"]
+    assert (row.rating, row.answer) == ("up", "测试回答：贴息的示例说明。")
     page.screenshot(path=artifacts / "chat-desktop.png", full_page=True)
 
 
@@ -215,6 +225,7 @@ def test_history_and_sender_survive_a_reload(
     assert fake_rasa.received[-1] == (first_sender, "你好")
 
     page.get_by_role("button", name="新对话").click()
+    page.get_by_role("button", name="清空并开始").click()
     expect(bot_turns(page)).to_have_count(0)
     ask(page, "你好")
     expect(bot_turns(page)).to_have_count(1)
@@ -225,8 +236,9 @@ def test_phone_layout_fits_390_pixels(new_page: Callable[..., Page], url: str, a
     page = new_page(width=390, height=844, is_mobile=True, has_touch=True, device_scale_factor=2)
     page.goto(url + "/")
     ask(page, "我们在五角场，想注册商标")
-    expect(bot_turns(page).last.locator(".card")).to_have_count(2)
+    expect(bot_turns(page).last.locator(".card")).to_have_count(len(STATIONS))
     ask(page, "知识产权质押贷款有贴息吗？")
+    expect(bot_turns(page)).to_have_count(2)
     bot_turns(page).last.locator(".sources summary").click()
     expect(bot_turns(page).last.locator(".snippet")).to_be_visible()
     width = page.evaluate("document.documentElement.scrollWidth")
@@ -332,6 +344,32 @@ def warm_up(bot: RunningBot, timeout_s: float = 180) -> None:
         time.sleep(2)
 
 
+def opens_at_its_start(page: Page, turn: Locator) -> None:
+    """A new answer is read from its start: its top is in view, at the top when it is taller than the log."""
+    box, log = turn.bounding_box(), page.locator(".log").bounding_box()
+    assert box is not None and log is not None
+    assert log["y"] <= box["y"] <= log["y"] + max(24, log["height"] - box["height"]), (box, log)
+
+
+def readme_shot(target: Page | Locator, artifacts: Path, name: str, around: Sequence[Locator] = ()) -> None:
+    """A picture for the README's Screens section, of `target` or of the part of the page `around` some
+    elements: under test-artifacts/, and copied to docs/img/ when IPGP_README_IMAGES=1 (then committed)."""
+    path = artifacts / f"readme-{name}.png"
+    boxes = [box for box in (element.bounding_box() for element in around) if box]
+    if boxes and isinstance(target, Page):
+        top = min(b["y"] for b in boxes) - 12
+        left, right = min(b["x"] for b in boxes) - 12, max(b["x"] + b["width"] for b in boxes) + 12
+        bottom = max(b["y"] + b["height"] for b in boxes) + 12
+        target.screenshot(
+            path=path, clip={"x": left, "y": top, "width": right - left, "height": bottom - top}
+        )
+    else:
+        target.screenshot(path=path)
+    assert path.stat().st_size < 150_000, f"{path}: {path.stat().st_size} bytes"
+    if os.environ.get("IPGP_README_IMAGES") == "1":
+        shutil.copyfile(path, README_IMAGES / f"{name}.png")
+
+
 def open_cited_page(new_page: Callable[..., Page], href: str, artifacts: Path) -> None:
     """The citation's link opens the gateway's source page at the cited passage, highlighted."""
     assert "/sources/" in href and "#p" in href, href
@@ -342,19 +380,22 @@ def open_cited_page(new_page: Callable[..., Page], href: str, artifacts: Path) -
         expect(cited).to_have_count(1)
         expect(cited).to_be_in_viewport()
         assert cited.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(255, 244, 194)"
+        assert source_page.evaluate(CONTRAST)["failures"] == []
         source_page.screenshot(path=artifacts / f"source-page-{width}.png")
+        if width == 1280:
+            readme_shot(source_page, artifacts, "source-page", around=[source_page.locator("main")])
 
 
 def test_real_bot_answers_with_citation_quick_reply_and_station(
     new_page: Callable[..., Page], running_bot: RunningBot, artifacts: Path
 ) -> None:
     warm_up(running_bot)
-    page = new_page()
+    page = new_page(1280, 800)
     page.goto(running_bot.url + "/")
     ask(page, "知识产权质押贷款，区里给贴息吗？")
     answer = bot_turns(page).last
-    expect(answer.locator(".bubble").first).to_be_visible(timeout=30000)
-    page.screenshot(path=artifacts / "real-bot-answer.png")
+    expect(answer.locator(".citation a").first).to_be_visible(timeout=30000)
+    readme_shot(page, artifacts, "chat-answer", around=[page.locator(".turn.user").last, answer])
     expect(answer.locator(".sources")).to_have_count(1)
     answer.locator(".sources summary").click()
     expect(answer.locator(".source-title").first).to_be_visible()
@@ -372,8 +413,34 @@ def test_real_bot_answers_with_citation_quick_reply_and_station(
 
     ask(page, "我们在五角场，想注册商标")
     expect(bot_turns(page)).to_have_count(3, timeout=30000)
-    cards = bot_turns(page).last.locator(".card")
+    stations = bot_turns(page).last
+    cards = stations.locator(".card")
     expect(cards.first).to_be_visible()
     expect(cards.first.locator(".card-fields")).to_contain_text("商标")
     expect(cards.first.locator(".badge.demo")).to_have_count(1 if "演示" in cards.first.inner_text() else 0)
+    expect(stations.get_by_role("button", name="转人工")).to_have_count(cards.locator(".card-human").count())
     page.screenshot(path=artifacts / "real-bot-station.png")
+
+    ask(page, "我想找高校专利做转化")
+    expect(bot_turns(page)).to_have_count(4, timeout=30000)
+    turn = bot_turns(page).last
+    verified, unknown = turn.locator(".card").first, turn.locator(".card").nth(1)
+    expect(verified.locator("a[href^='tel:']")).to_have_count(1)
+    expect(verified.locator(".card-human")).to_have_count(0)
+    expect(unknown.locator(".card-note")).to_contain_text("暂无公开联系方式")
+    expect(unknown.get_by_role("button", name="转人工")).to_be_visible()
+    page.locator(".log").evaluate("log => { log.scrollTop -= 24; }")  # clear of the header
+    around = [turn.locator(".avatar"), turn.locator(".bubble").first, turn.locator(".stations")]
+    readme_shot(page, artifacts, "station-card", around=around)
+
+
+def test_real_bot_on_a_phone(new_page: Callable[..., Page], running_bot: RunningBot, artifacts: Path) -> None:
+    warm_up(running_bot)
+    page = new_page(390, 844, is_mobile=True, has_touch=True)
+    page.goto(running_bot.url + "/")
+    ask(page, "区知识产权公共服务中心在哪里？")
+    answer = bot_turns(page).last
+    expect(answer.locator(".bubble").first).to_be_visible(timeout=30000)
+    opens_at_its_start(page, answer)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    readme_shot(page, artifacts, "chat-phone")

@@ -64,6 +64,16 @@ def test_static_files_reference_nothing_external(client: TestClient, name: str) 
         assert response.status_code == 200 and response.headers["content-type"].startswith("text/css")
 
 
+def test_favicon_is_the_local_svg_icon(client: TestClient) -> None:
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("image/svg+xml")
+    assert response.text.startswith(f'<svg xmlns="{SVG_NAMESPACE}"')
+    assert [url for url in URL.findall(response.text) if url != SVG_NAMESPACE] == []
+    for page in ("/", "/embed"):
+        assert '<link rel="icon" href="/favicon.ico" type="image/svg+xml">' in client.get(page).text
+
+
 def test_static_mount_does_not_escape_its_directory(client: TestClient) -> None:
     assert client.get("/static/../settings.py").status_code == 404
     assert client.get("/static/%2e%2e/settings.py").status_code == 404
