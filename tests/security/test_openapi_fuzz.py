@@ -94,4 +94,4 @@ def test_the_schema_covers_the_public_api(api_schema: Any) -> None:
 
 def test_the_fake_rasa_is_reached(gateway: str) -> None:
     response = httpx.post(f"{gateway}/api/chat", json={"sender_id": "fuzz", "message": "你好"}, timeout=10)
-    assert response.status_code == 200 and response.json()["replies"][0]["text"] == "您问的是：你好"
+    assert response.status_code == 200 and response.json()["replies"][0]["body"] == "您问的是：你好"
