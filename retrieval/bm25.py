@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,6 +14,28 @@ from scipy import sparse
 PARAMS_FILE = "params.json"
 VOCAB_FILE = "vocab.json"
 WEIGHTS_FILE = "weights.npz"
+
+
+_NUMBERISH = re.compile(r"[\d.,%]+\D?")  # 12345, 2025年, 3.14, 100万
+
+
+def is_word(token: str) -> bool:
+    """A token of two or more characters that is not a number, with or without a unit."""
+    return len(token) >= 2 and not _NUMBERISH.fullmatch(token)
+
+
+def is_compound(token: str, tokens: set[str]) -> bool:
+    """True when the other tokens spell out every character of `token`: search-mode segmentation
+    adds "蓝天行动" next to "蓝天" and "行动", and the knowledge may write it as “蓝天”行动."""
+    covered = [False] * len(token)
+    for part in tokens:
+        if part == token or part not in token:
+            continue
+        start = token.find(part)
+        while start >= 0:
+            covered[start : start + len(part)] = [True] * len(part)
+            start = token.find(part, start + 1)
+    return len(token) > 1 and all(covered)
 
 
 class BM25Index:
@@ -99,15 +122,34 @@ class BM25Index:
         for token in distinct:
             tid = self.vocab.get(token)
             if tid is None:
-                total += unknown
+                if not is_compound(token, distinct):
+                    total += unknown
                 continue
             total += float(idf[tid])
-            start, end = self.weights.indptr[tid], self.weights.indptr[tid + 1]
-            column = self.weights.indices[start:end]
-            pos = int(np.searchsorted(column, row))
-            if pos < column.size and column[pos] == row:
+            if self.occurs(tid, row):
                 found += float(idf[tid])
         return found / total if total else 0.0
+
+    def occurs(self, tid: int, row: int) -> bool:
+        """True when term `tid` occurs in chunk `row`."""
+        start, end = self.weights.indptr[tid], self.weights.indptr[tid + 1]
+        column = self.weights.indices[start:end]
+        pos = int(np.searchsorted(column, row))
+        return pos < column.size and column[pos] == row
+
+    def rare_words(self, tokens: Sequence[str], row: int, max_share: float) -> list[str]:
+        """Query words (not numbers) of chunk `row` that at most `max_share` of the chunks use:
+        the names the knowledge gives things ("新兴领域", "蓝天"), which no everyday question shares."""
+        limit = max(1, int(max_share * self.n_docs))
+        df = np.diff(self.weights.indptr)
+        return [
+            token
+            for token in dict.fromkeys(tokens)
+            if is_word(token)
+            and (tid := self.vocab.get(token)) is not None
+            and df[tid] <= limit
+            and self.occurs(tid, row)
+        ]
 
     def save(self, directory: Path) -> None:
         """Write params.json, vocab.json (token -> column) and weights.npz."""

@@ -92,3 +92,11 @@ def test_the_level_of_government_a_question_names() -> None:
     assert vocab.asked_level("区里还有补贴吗") == "杨浦区"
     assert vocab.asked_level("同一个专利市里资助过了，区里还能再拿吗") == ""  # both named
     assert vocab.asked_level("专利资助怎么申请") == ""
+
+
+@pytest.mark.parametrize(
+    ("rest", "only_where"),
+    [("我们公司就在", True), ("", True), ("我们在，", True), ("面积", False), ("原来是什么厂", False)],
+)
+def test_words_that_only_say_where_the_enterprise_is(rest: str, only_where: bool) -> None:
+    assert get_vocabulary().says_only_where(rest) is only_where
