@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +22,11 @@ _NUMBERISH = re.compile(r"[\d.,%]+\D?")  # 12345, 2025年, 3.14, 100万
 def is_word(token: str) -> bool:
     """A token of two or more characters that is not a number, with or without a unit."""
     return len(token) >= 2 and not _NUMBERISH.fullmatch(token)
+
+
+def _parts(token: str, tokens: set[str]) -> list[str]:
+    """The other tokens inside `token`, when they spell out all of it; else none."""
+    return [part for part in tokens if part != token and part in token] if is_compound(token, tokens) else []
 
 
 def is_compound(token: str, tokens: set[str]) -> bool:
@@ -137,19 +142,26 @@ class BM25Index:
         pos = int(np.searchsorted(column, row))
         return pos < column.size and column[pos] == row
 
-    def rare_words(self, tokens: Sequence[str], row: int, max_share: float) -> list[str]:
-        """Query words (not numbers) of chunk `row` that at most `max_share` of the chunks use:
-        the names the knowledge gives things ("新兴领域", "蓝天"), which no everyday question shares."""
+    def rare_names(
+        self, tokens: Sequence[str], row: int, max_share: float, is_name: Callable[[str], bool]
+    ) -> list[str]:
+        """Names among the query tokens (not numbers) that chunk `row` holds and at most `max_share`
+        of the chunks use. A name the index lacks counts when the chunk holds the query tokens that
+        spell it out ("蓝天行动", written “蓝天”行动)."""
         limit = max(1, int(max_share * self.n_docs))
         df = np.diff(self.weights.indptr)
-        return [
-            token
-            for token in dict.fromkeys(tokens)
-            if is_word(token)
-            and (tid := self.vocab.get(token)) is not None
-            and df[tid] <= limit
-            and self.occurs(tid, row)
-        ]
+        distinct = set(tokens)
+        found = []
+        for token in dict.fromkeys(tokens):
+            if not (is_word(token) and is_name(token)):
+                continue
+            parts = [token] if token in self.vocab else _parts(token, distinct)
+            ids = [self.vocab.get(part) for part in parts]
+            known = [tid for tid in ids if tid is not None]
+            if parts and len(known) == len(ids) and all(self.occurs(tid, row) for tid in known):
+                if min(int(df[tid]) for tid in known) <= limit:
+                    found.append(token)
+        return found
 
     def save(self, directory: Path) -> None:
         """Write params.json, vocab.json (token -> column) and weights.npz."""

@@ -74,7 +74,8 @@ class Signals(Frozen):
     coverage: float = 0.0  # best IDF-weighted share of query words found in one of the top hits
     chinese: bool = True  # the question contains Chinese characters (lexical evidence possible)
     domain: bool = False  # the question uses a word of intellectual property
-    # One of the first hits holds every word of the question, one of them a name few passages use.
+    # One of the first hits holds every word of the question, one of them a term of the knowledge
+    # (user dictionary, or no everyday word) that few passages use.
     complete_match: bool = False
 
 

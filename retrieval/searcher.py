@@ -31,7 +31,7 @@ Mode = Literal["hybrid", "bm25", "dense"]
 COVERAGE_HITS = 3  # lexical coverage is the best share over the first few hits
 FULL_COVERAGE = 0.999
 LEVEL_SHARE = 0.5  # of the best score: passages this close are reordered by the level asked
-RARE_SHARE = 0.02  # a word at most this share of the chunks use names something of the knowledge
+RARE_SHARE = 0.05  # a term of the knowledge at most this share of the chunks use names one thing
 
 
 class Searcher:
@@ -156,8 +156,9 @@ class Searcher:
         hits = [Hit.from_chunk(index.chunks[row], score) for row, score in top]
         coverages = [(index.bm25.coverage(tokens, row), row) for row, _ in top[:COVERAGE_HITS]]
         coverage = max((share for share, _ in coverages), default=0.0)
+        is_name = index.tokenizer.is_name
         complete = any(
-            share >= FULL_COVERAGE and index.bm25.rare_words(tokens, row, RARE_SHARE)
+            share >= FULL_COVERAGE and index.bm25.rare_names(tokens, row, RARE_SHARE, is_name)
             for share, row in coverages
         )
         cosines = [*sorted(dense.values(), reverse=True)[:2], 0.0, 0.0]

@@ -2,9 +2,10 @@
 
 The model scores how well the hits match the words of the question, and it finds short questions
 hard to trust. One kind of short question is answered well, so its closest match is certain:
-- every word of it stands in one passage, among them a name few passages use ("四大新兴领域",
-  "蓝天行动是什么"): the knowledge's own term, which no everyday question shares. Bare numbers
-  ("12345", "2026") are not words here.
+- every word of it stands in one passage, among them a term of the knowledge few passages use
+  ("蓝天行动是什么", "技知融有啥用"): a word of the user dictionary or none of everyday Chinese, which
+  no everyday question shares. Bare numbers ("12345", "2026") and everyday words that the
+  knowledge happens to use rarely ("要准备什么材料") do not count.
 
 Four kinds of question are matched well and answered badly, so their answers are marked as
 closest matches (never certain):

@@ -49,6 +49,7 @@ class Tokenizer:
         for entry in words:
             self._jieba.add_word(entry.word, entry.freq, entry.tag)
         self._user_words = [entry.word for entry in words]
+        self._names = frozenset(normalize_text(word) for word in self._user_words)
         self.bigrams = bigrams
 
     @classmethod
@@ -65,6 +66,11 @@ class Tokenizer:
     def is_word(self, text: str) -> bool:
         """True when jieba's dictionary (with the user words) holds text as a word."""
         return bool(self._jieba.FREQ.get(text))
+
+    def is_name(self, token: str) -> bool:
+        """A term of the knowledge: in the user dictionary, or a word general Chinese does not
+        have (a code such as iso56005); "材料", "准备", "经费" are everyday words, rare or not."""
+        return token in self._names or not self.is_word(token)
 
     def cut(self, text: str) -> list[str]:
         """Plain jieba segmentation of normalised text (for inspection and tests)."""

@@ -49,12 +49,21 @@ def test_a_compound_spelled_out_by_the_other_tokens_does_not_count_as_unknown() 
     assert index.coverage(["蓝天", "晴空行动"], 0) < 0.5  # not spelled out by the others: unknown
 
 
-def test_rare_words_are_names_few_chunks_use_never_numbers() -> None:
-    docs = [["新兴", "领域", "12345"], ["领域", "商标"], ["领域"], ["商标"], ["专利"]]
+def test_rare_names_are_terms_few_chunks_use_never_numbers_or_everyday_words() -> None:
+    docs = [["新兴", "领域", "12345", "材料"], ["领域", "商标"], ["领域"], ["商标"], ["专利"]]
     index = BM25Index.fit(docs)
-    assert index.rare_words(["新兴", "领域", "12345"], 0, max_share=0.2) == ["新兴"]
-    assert index.rare_words(["新兴"], 1, max_share=0.2) == []  # not in that chunk
-    assert index.rare_words(["领域"], 0, max_share=0.6) == ["领域"]
+    names = {"新兴", "领域", "12345", "蓝天行动"}.__contains__
+    assert index.rare_names(["新兴", "领域", "12345", "材料"], 0, 0.2, names) == ["新兴"]
+    assert index.rare_names(["新兴"], 1, 0.2, names) == []  # not in that chunk
+    assert index.rare_names(["领域"], 0, 0.6, names) == ["领域"]
+    assert index.rare_names(["材料"], 0, 0.2, names) == []  # rare, but no name
+
+
+def test_a_name_the_index_lacks_counts_when_its_parts_are_in_the_chunk() -> None:
+    index = BM25Index.fit([["蓝天", "行动"], ["行动"], ["商标"], ["专利"], ["版权"]])
+    names = {"蓝天行动"}.__contains__
+    assert index.rare_names(["蓝天", "行动", "蓝天行动"], 0, 0.2, names) == ["蓝天行动"]
+    assert index.rare_names(["蓝天", "行动", "蓝天行动"], 1, 0.2, names) == []
 
 
 @pytest.mark.parametrize(

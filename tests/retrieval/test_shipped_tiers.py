@@ -28,7 +28,7 @@ def test_a_term_of_the_knowledge_alone_is_answered_for_sure(searcher: Searcher, 
     assert searcher.search(question).certain
 
 
-@pytest.mark.parametrize("question", ["12345", "2026", "2025年", "杨浦哪些机构可以合作"])
+@pytest.mark.parametrize("question", ["12345", "2026", "2025年", "杨浦哪些机构可以合作", "要准备什么材料"])
 def test_numbers_and_everyday_words_are_not_lifted(searcher: Searcher, question: str) -> None:
     assert not searcher.search(question).certain
 
