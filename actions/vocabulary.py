@@ -44,6 +44,7 @@ class Vocabulary:
     handover_cues: tuple[str, ...] = ()
     checkup_cues: tuple[str, ...] = ()
     place_statement: tuple[str, ...] = ()
+    need_verbs: dict[str, tuple[str, ...]] = field(default_factory=dict)
     act_cues: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def find_ip_types(self, text: str) -> list[str]:
@@ -51,8 +52,12 @@ class Vocabulary:
         return find_terms(self.ip_types, text)
 
     def find_needs(self, text: str) -> list[str]:
-        """Canonical needs named in text, in order of appearance."""
-        return find_terms(self.needs, text)
+        """Canonical needs named in text, in order of appearance; a need verb ("申请") counts only
+        with an IP type and no other need."""
+        found = find_terms(self.needs, text)
+        if set(found) - {GENERAL} or not self.find_ip_types(text):
+            return found
+        return [*found, *(n for n in find_terms(self.need_verbs, text) if n not in found)]
 
     def find_focus_needs(self, text: str) -> list[str]:
         """The needs of the last clause that names any, which is what the enterprise asks for
@@ -176,6 +181,7 @@ def load_vocabulary(path: Path = VOCABULARY_FILE) -> Vocabulary:
         checkup_cues=_words(raw["checkup_cues"]),
         act_cues=_groups(raw["acts"]),
         place_statement=_words(raw["place_statement"]),
+        need_verbs=_groups(raw["need_verbs"]),
     )
 
 

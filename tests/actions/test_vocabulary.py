@@ -24,7 +24,10 @@ def test_longer_words_win(vocab: Vocabulary) -> None:
         ("公司LOGO被人山寨了", ["维权"], ["商标"]),
         ("軟件著作權怎麼登記", ["注册"], ["版权"]),  # traditional characters
         ("想做专利质押贷款", ["融资"], ["专利"]),
-        ("PCT申请有补贴吗", ["注册", "资助"], ["专利"]),
+        ("PCT申请有补贴吗", ["资助"], ["专利"]),  # applying for a subsidy is a subsidy
+        ("我想申请商标", ["注册"], ["商标"]),  # applying for an IP right is a registration
+        ("怎么申请", [], []),  # no object: the last question's
+        ("申请贷款贴息", ["融资"], []),
         ("今天天气怎么样", [], []),
     ],
 )
