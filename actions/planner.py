@@ -101,6 +101,8 @@ def plan_turn(turn: Turn, vocab: Vocabulary, evidence: Sequence[Evidence]) -> Pl
             return _plan("answer", "asks where the thing just discussed is", turn, best)
         if (not answerable or vocab.is_follow_up(text)) and _may_route(turn, vocab):
             return _plan("route", "asks where, need unknown", turn)
+    if turn.location_text and not subject_known and _asks_about_place(turn, vocab, best):
+        return _plan("answer", "asks about a place", turn, best)
     if turn.location_text and not is_question(text):
         return _plan("route", "place given", turn)
     if turn.location_text and subject_known and _ip_context(turn, vocab):
@@ -164,6 +166,14 @@ def _trusted(turn: Turn, vocab: Vocabulary, best: Evidence | None) -> Evidence |
     if turn.intent in QUESTION_INTENTS and is_question(turn.text):
         return best
     return Evidence(best.question, "none", best.top_kind)
+
+
+def _asks_about_place(turn: Turn, vocab: Vocabulary, best: Evidence | None) -> bool:
+    """"环同济知识经济圈 面积": words about the place beside its name, answered for sure by the
+    knowledge (not by a station's record); "我们公司在长阳创谷" only says where the enterprise is."""
+    if best is None or best.tier != "certain" or best.question != turn.text or best.top_kind == "station":
+        return False
+    return not vocab.says_only_where(turn.place_rest)
 
 
 def _elliptical(turn: Turn, vocab: Vocabulary) -> bool:

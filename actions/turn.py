@@ -12,7 +12,9 @@ from actions import constants as c
 from actions.parsing import is_question, parse_place
 from actions.routing import Directory
 from actions.vocabulary import Vocabulary
+from retrieval.knowledge import location_names
 from retrieval.normalize import normalize_text
+from retrieval.schema import Park, Street
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,7 @@ class Turn:
     last_question: str
     route_status: str | None = None
     last_answer: str = ""  # the previous answer's text, so the same words are not sent twice
+    place_rest: str = ""  # the message without the place it names ("环同济 面积" → "面积")
 
     @property
     def awaiting_location(self) -> bool:
@@ -65,6 +68,14 @@ def _merge(*groups: Sequence[str | None]) -> tuple[str, ...]:
     for group in groups:
         seen.extend(v for v in group if v and v not in seen)
     return tuple(seen)
+
+
+def without_place(text: str, place: Street | Park) -> str:
+    """The normalised text with every name of the place blanked out, longest name first."""
+    key = normalize_text(text)
+    for name in sorted(location_names(place), key=len, reverse=True):
+        key = key.replace(name, " ")
+    return " ".join(key.split())
 
 
 def read_turn(
@@ -112,4 +123,5 @@ def read_turn(
         last_question=str(tracker.get_slot(c.SLOT_LAST_QUESTION) or ""),
         route_status=tracker.get_slot(c.SLOT_ROUTE_STATUS),
         last_answer=str(tracker.get_slot(c.SLOT_LAST_ANSWER) or ""),
+        place_rest=without_place(text, place) if place else "",
     )

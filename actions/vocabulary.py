@@ -9,6 +9,7 @@ from pathlib import Path
 
 import yaml
 
+from retrieval.levels import asked_level
 from retrieval.normalize import normalize_text
 
 _WHICH_TIME = re.compile(r"哪(?:一|个)?(?:年|天|月|日|时候|阶段)")  # 哪一年, 哪天: when, not where
@@ -42,7 +43,8 @@ class Vocabulary:
     how_cues: tuple[str, ...] = ()
     handover_cues: tuple[str, ...] = ()
     checkup_cues: tuple[str, ...] = ()
-    levels: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    place_statement: tuple[str, ...] = ()
+    need_verbs: dict[str, tuple[str, ...]] = field(default_factory=dict)
     act_cues: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def find_ip_types(self, text: str) -> list[str]:
@@ -50,8 +52,12 @@ class Vocabulary:
         return find_terms(self.ip_types, text)
 
     def find_needs(self, text: str) -> list[str]:
-        """Canonical needs named in text, in order of appearance."""
-        return find_terms(self.needs, text)
+        """Canonical needs named in text, in order of appearance; a need verb ("申请") counts only
+        with an IP type and no other need."""
+        found = find_terms(self.needs, text)
+        if set(found) - {GENERAL} or not self.find_ip_types(text):
+            return found
+        return [*found, *(n for n in find_terms(self.need_verbs, text) if n not in found)]
 
     def find_focus_needs(self, text: str) -> list[str]:
         """The needs of the last clause that names any, which is what the enterprise asks for
@@ -96,11 +102,16 @@ class Vocabulary:
         key = normalize_text(text)
         return any(cue in key for cue in self.checkup_cues)
 
+    def says_only_where(self, rest: str) -> bool:
+        """True when the words around a place name only say the enterprise is there."""
+        key = strip_punctuation(normalize_text(rest))
+        for word in sorted(self.place_statement, key=len, reverse=True):
+            key = key.replace(word, "")
+        return not key.strip()
+
     def asked_level(self, text: str) -> str:
         """The one level of government the text names ("市里" → 上海市), "" for none or several."""
-        key = normalize_text(text)
-        named = [level for level, cues in self.levels.items() if any(cue in key for cue in cues)]
-        return named[0] if len(named) == 1 else ""
+        return asked_level(text)
 
     def asks_how(self, text: str) -> bool:
         """True when the message asks how, how much or what is needed, not only where."""
@@ -168,8 +179,9 @@ def load_vocabulary(path: Path = VOCABULARY_FILE) -> Vocabulary:
         how_cues=_words(raw["how_cues"]),
         handover_cues=_words(raw["handover_cues"]),
         checkup_cues=_words(raw["checkup_cues"]),
-        levels=_groups(raw["levels"]),
         act_cues=_groups(raw["acts"]),
+        place_statement=_words(raw["place_statement"]),
+        need_verbs=_groups(raw["need_verbs"]),
     )
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,33 @@ from scipy import sparse
 PARAMS_FILE = "params.json"
 VOCAB_FILE = "vocab.json"
 WEIGHTS_FILE = "weights.npz"
+
+
+_NUMBERISH = re.compile(r"[\d.,%]+\D?")  # 12345, 2025年, 3.14, 100万
+
+
+def is_word(token: str) -> bool:
+    """A token of two or more characters that is not a number, with or without a unit."""
+    return len(token) >= 2 and not _NUMBERISH.fullmatch(token)
+
+
+def _parts(token: str, tokens: set[str]) -> list[str]:
+    """The other tokens inside `token`, when they spell out all of it; else none."""
+    return [part for part in tokens if part != token and part in token] if is_compound(token, tokens) else []
+
+
+def is_compound(token: str, tokens: set[str]) -> bool:
+    """True when the other tokens spell out every character of `token`: search-mode segmentation
+    adds "蓝天行动" next to "蓝天" and "行动", and the knowledge may write it as “蓝天”行动."""
+    covered = [False] * len(token)
+    for part in tokens:
+        if part == token or part not in token:
+            continue
+        start = token.find(part)
+        while start >= 0:
+            covered[start : start + len(part)] = [True] * len(part)
+            start = token.find(part, start + 1)
+    return len(token) > 1 and all(covered)
 
 
 class BM25Index:
@@ -99,15 +127,41 @@ class BM25Index:
         for token in distinct:
             tid = self.vocab.get(token)
             if tid is None:
-                total += unknown
+                if not is_compound(token, distinct):
+                    total += unknown
                 continue
             total += float(idf[tid])
-            start, end = self.weights.indptr[tid], self.weights.indptr[tid + 1]
-            column = self.weights.indices[start:end]
-            pos = int(np.searchsorted(column, row))
-            if pos < column.size and column[pos] == row:
+            if self.occurs(tid, row):
                 found += float(idf[tid])
         return found / total if total else 0.0
+
+    def occurs(self, tid: int, row: int) -> bool:
+        """True when term `tid` occurs in chunk `row`."""
+        start, end = self.weights.indptr[tid], self.weights.indptr[tid + 1]
+        column = self.weights.indices[start:end]
+        pos = int(np.searchsorted(column, row))
+        return pos < column.size and column[pos] == row
+
+    def rare_names(
+        self, tokens: Sequence[str], row: int, max_share: float, is_name: Callable[[str], bool]
+    ) -> list[str]:
+        """Names among the query tokens (not numbers) that chunk `row` holds and at most `max_share`
+        of the chunks use. A name the index lacks counts when the chunk holds the query tokens that
+        spell it out ("蓝天行动", written “蓝天”行动)."""
+        limit = max(1, int(max_share * self.n_docs))
+        df = np.diff(self.weights.indptr)
+        distinct = set(tokens)
+        found = []
+        for token in dict.fromkeys(tokens):
+            if not (is_word(token) and is_name(token)):
+                continue
+            parts = [token] if token in self.vocab else _parts(token, distinct)
+            ids = [self.vocab.get(part) for part in parts]
+            known = [tid for tid in ids if tid is not None]
+            if parts and len(known) == len(ids) and all(self.occurs(tid, row) for tid in known):
+                if min(int(df[tid]) for tid in known) <= limit:
+                    found.append(token)
+        return found
 
     def save(self, directory: Path) -> None:
         """Write params.json, vocab.json (token -> column) and weights.npz."""

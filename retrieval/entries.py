@@ -75,7 +75,14 @@ def render_faq(faq: Faq) -> tuple[str, str]:
 
 
 def _chunks(
-    doc_id: str, kind: ChunkKind, title: str, section: str, header: str, body: str, source: Source
+    doc_id: str,
+    kind: ChunkKind,
+    title: str,
+    section: str,
+    header: str,
+    body: str,
+    source: Source,
+    level: str = "",
 ) -> list[Chunk]:
     parts = split_text(body, ENTRY_MAX_CHARS)
     return [
@@ -88,6 +95,7 @@ def _chunks(
             body=part,
             text=f"{header}\n{part}",
             source=source,
+            level=level,
         )
         for n, part in enumerate(parts)
     ]
@@ -103,7 +111,7 @@ def rule_chunks(rule: Rule) -> list[Chunk]:
         reviewed_on=_iso(rule.reviewed_on),
     )
     header, body = render_rule(rule)
-    return _chunks(rule.id, "rule", rule.title, rule.category, header, body, source)
+    return _chunks(rule.id, "rule", rule.title, rule.category, header, body, source, rule.level)
 
 
 def station_source(station: Station) -> Source:
@@ -132,7 +140,7 @@ def faq_chunks(faq: Faq) -> list[Chunk]:
         title=faq.source, date=faq.source_date, status=faq.status, reviewed_on=_iso(faq.reviewed_on)
     )
     header, body = render_faq(faq)
-    return _chunks(faq.id, "faq", faq.question, "常见问题", header, body, source)
+    return _chunks(faq.id, "faq", faq.question, "常见问题", header, body, source, faq.level)
 
 
 def knowledge_chunks(base: KnowledgeBase) -> list[Chunk]:

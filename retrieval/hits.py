@@ -41,6 +41,7 @@ class Chunk(Frozen):
     body: str
     text: str
     source: Source
+    level: str = ""  # level of government of a rule or FAQ (杨浦区 / 上海市 / 国家), "" if none
 
 
 class Hit(Frozen):
@@ -55,6 +56,7 @@ class Hit(Frozen):
     body: str
     score: float
     source: Source
+    level: str = ""
 
     @classmethod
     def from_chunk(cls, chunk: Chunk, score: float) -> Hit:
@@ -72,6 +74,9 @@ class Signals(Frozen):
     coverage: float = 0.0  # best IDF-weighted share of query words found in one of the top hits
     chinese: bool = True  # the question contains Chinese characters (lexical evidence possible)
     domain: bool = False  # the question uses a word of intellectual property
+    # One of the first hits holds every word of the question, one of them a term of the knowledge
+    # (user dictionary, or no everyday word) that few passages use.
+    complete_match: bool = False
 
 
 class SearchResult(Frozen):

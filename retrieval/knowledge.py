@@ -94,7 +94,7 @@ class KnowledgeBase:
         key = self.without_body_names(text)
         found: list[tuple[int, int, Street | Park]] = []
         for order, place in enumerate(places):
-            lengths = [len(a) for a in _location_names(place) if a and a in key]
+            lengths = [len(a) for a in location_names(place) if a and a in key]
             if lengths:
                 found.append((-max(lengths), order, place))
         return [place for _, _, place in sorted(found, key=lambda item: item[:2])]
@@ -113,7 +113,7 @@ class KnowledgeBase:
     @cached_property
     def _bodies_named_after_places(self) -> list[str]:
         """Station names (before any "（") that hold a place name inside a longer name (once per base)."""
-        aliases = {a for place in self._places() for a in _location_names(place) if a}
+        aliases = {a for place in self._places() for a in location_names(place) if a}
         names = {normalize_text(s.name.split("（")[0]) for s in self.stations}
         return sorted(
             (n for n in names if n not in aliases and any(a in n for a in aliases)), key=len, reverse=True
@@ -126,7 +126,7 @@ class KnowledgeBase:
         return next((s for s in self.locations.streets if s.name == place.street), None)
 
 
-def _location_names(place: Street | Park) -> list[str]:
+def location_names(place: Street | Park) -> list[str]:
     """Name and aliases, normalised; a street also answers to its name without 街道 (殷行)."""
     names = [place.name, *place.aliases]
     if isinstance(place, Street) and place.name.endswith("街道") and len(place.name) >= 4:
@@ -368,7 +368,7 @@ def _check_references(base: KnowledgeBase) -> None:
     owners: dict[str, str] = {}
     places: list[Street | Park] = [*base.locations.streets, *base.locations.parks]
     for place in places:
-        for alias in _location_names(place):
+        for alias in location_names(place):
             if owners.setdefault(alias, place.name) != place.name:
                 raise KnowledgeFormatError(
                     loc_file, place.name, "aliases", f"别名“{alias}”同时指向 {owners[alias]}"

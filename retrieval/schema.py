@@ -11,6 +11,8 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler, field_validator
 from pydantic_core import CoreSchema, core_schema
 
+from retrieval.levels import level_cues
+
 # Mainland landlines (021-35363288), mobiles and short national hotlines (12330, 12345).
 PHONE_PATTERN = re.compile(r"^(0\d{2,3}-\d{7,8}(-\d{1,6})?|1[3-9]\d{9}|123\d{2})$")
 
@@ -228,12 +230,21 @@ class Faq(Strict):
     question: str = Field(min_length=1)
     alternatives: list[str] = Field(default_factory=list)
     answer: str = Field(min_length=1)
+    level: str = ""  # 杨浦区 / 上海市 / 国家 when the answer is about one level of government
     source: str = Field(min_length=1)  # citation shown to users
     source_date: str = ""
     status: Status = Status.current  # historical: the answer restates an expired standard
     reviewed_by: str = ""
     reviewed_on: datetime.date | None = None
     reviewed_against: str = ""
+
+    @field_validator("level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        known = level_cues()
+        if value and value not in known:
+            raise ValueError(f"层级须为 {'、'.join(known)} 之一或留空")
+        return value
 
 
 # 知识产权体检 (check-up): the answer options of each profile field, fixed by the form; a

@@ -15,11 +15,12 @@ from retrieval.dense import Encoder, get_encoder, search_dense
 from retrieval.errors import IndexMismatchError, IndexNotBuiltError, RetrievalError
 from retrieval.fusion import fuse
 from retrieval.hits import Hit, SearchResult, Signals
+from retrieval.levels import asked_level, asked_level_first
 from retrieval.normalize import normalize_text
 from retrieval.result_cache import ResultCache
 from retrieval.settings import RetrievalSettings, get_settings
 from retrieval.store import MANIFEST_FILE, LoadedIndex, current_target, load_index
-from retrieval.tiers import capped_tier
+from retrieval.tiers import capped_tier, lifted_tier
 
 if TYPE_CHECKING:
     from retrieval.index_sync import IndexSync
@@ -28,6 +29,9 @@ log = logging.getLogger(__name__)
 
 Mode = Literal["hybrid", "bm25", "dense"]
 COVERAGE_HITS = 3  # lexical coverage is the best share over the first few hits
+FULL_COVERAGE = 0.999
+LEVEL_SHARE = 0.5  # of the best score: passages this close are reordered by the level asked
+RARE_SHARE = 0.05  # a term of the knowledge at most this share of the chunks use names one thing
 
 
 class Searcher:
@@ -146,10 +150,16 @@ class Searcher:
         if not normalized:
             return [], Signals()
         tokens, lexical, dense = self.candidates(query, mode, index)
-        top = self.rank(lexical, dense, mode)[:k]
+        ranked = self.rank(lexical, dense, mode)[:k]
+        levels = [index.chunks[row].level for row, _ in ranked]
+        top = asked_level_first(ranked, levels, asked_level(normalized), LEVEL_SHARE)
         hits = [Hit.from_chunk(index.chunks[row], score) for row, score in top]
-        coverage = max(
-            (index.bm25.coverage(tokens, row) for row, _ in top[:COVERAGE_HITS]), default=0.0
+        coverages = [(index.bm25.coverage(tokens, row), row) for row, _ in top[:COVERAGE_HITS]]
+        coverage = max((share for share, _ in coverages), default=0.0)
+        is_name = index.tokenizer.is_name
+        complete = any(
+            share >= FULL_COVERAGE and index.bm25.rare_names(tokens, row, RARE_SHARE, is_name)
+            for share, row in coverages
         )
         cosines = [*sorted(dense.values(), reverse=True)[:2], 0.0, 0.0]
         signals = Signals(
@@ -160,6 +170,7 @@ class Searcher:
             coverage=coverage,
             chinese=has_chinese(normalized),
             domain=mentions_domain(normalized),
+            complete_match=complete,
         )
         return hits, signals
 
@@ -179,7 +190,7 @@ class Searcher:
         if not hits:
             return SearchResult(hits=[], answerable=False, signals=signals)
         model = get_model(self.settings.answer_model)
-        tier = capped_tier(model.tier(signals), normalize_text(query), hits, signals)
+        tier = capped_tier(lifted_tier(model.tier(signals), signals), normalize_text(query), hits, signals)
         return SearchResult(
             hits=hits,
             answerable=tier != "none",

@@ -20,7 +20,8 @@ STOPWORDS = frozenset(
     """
     的 了 是 在 和 与 及 或 等 对 把 被 给 向 从 由 为 以 于 之 其 也 都 就 还 又 并 而 且 则
     吗 呢 吧 啊 呀 么 嘛 哦 哪 哪个 哪些 哪里 哪儿 什么 怎么 怎样 怎么样 如何 多少 几 几个 是否
-    有没有 能否 可否 能不能 可不可以 请问 一下 我 我们 你 你们 他 他们 它 这 那 这个 那个
+    有没有 能否 可否 能不能 可不可以 请问 一下 啥 干啥 干嘛 咋 咋样 谁
+    我 我们 你 你们 他 他们 它 这 那 这个 那个
     这些 那些 个 一个 要 会 能 可以 想 请 有 没有 没 不 上 下 中 里 到 去 来 做 吧 之后
     the a an of to in for on and or is are what how which who where when do does can i we
     """.split()
@@ -48,6 +49,7 @@ class Tokenizer:
         for entry in words:
             self._jieba.add_word(entry.word, entry.freq, entry.tag)
         self._user_words = [entry.word for entry in words]
+        self._names = frozenset(normalize_text(word) for word in self._user_words)
         self.bigrams = bigrams
 
     @classmethod
@@ -64,6 +66,11 @@ class Tokenizer:
     def is_word(self, text: str) -> bool:
         """True when jieba's dictionary (with the user words) holds text as a word."""
         return bool(self._jieba.FREQ.get(text))
+
+    def is_name(self, token: str) -> bool:
+        """A term of the knowledge: in the user dictionary, or a word general Chinese does not
+        have (a code such as iso56005); "材料", "准备", "经费" are everyday words, rare or not."""
+        return token in self._names or not self.is_word(token)
 
     def cut(self, text: str) -> list[str]:
         """Plain jieba segmentation of normalised text (for inspection and tests)."""

@@ -267,3 +267,28 @@ def test_an_english_question_about_an_ip_body_is_ip_text() -> None:
     question = "What services does the Shanghai Technology Exchange provide?"
     assert plan(question, c.ASK_QUESTION, (closest,)).kind == "answer"
     assert plan(question, c.OUT_OF_SCOPE, (closest,)).kind == "answer"
+
+
+def test_a_place_with_words_about_it_is_answered_when_the_knowledge_is_sure() -> None:
+    text = "环同济知识经济圈 面积"
+    place = dict(location_text="环同济知识经济圈", place_rest="面积")
+    faq = Evidence(text, "certain", "faq")
+    assert plan(text, c.INFORM, (faq,), **place) == Plan(
+        "answer", "asks about a place", evidence=faq, location="环同济知识经济圈"
+    )
+    # a station's record is where to go, not an answer about the place
+    assert plan(text, c.INFORM, (Evidence(text, "certain", "station"),), **place).kind == "route"
+    assert plan(text, c.INFORM, (Evidence(text, "closest", "faq"),), **place).kind == "route"
+
+
+def test_a_place_with_only_words_saying_the_enterprise_is_there_is_a_place_given() -> None:
+    text = "我们公司就在长阳创谷"
+    place = dict(location_text="长阳创谷", place_rest="我们公司就在")
+    result = plan(text, c.INFORM, (Evidence(text, "certain", "faq"),), **place)
+    assert result.kind == "route" and result.reason == "place given"
+
+
+def test_a_place_with_words_after_a_need_routes_on_the_need() -> None:
+    text = "长阳创谷 那边"
+    state = dict(location_text="长阳创谷", place_rest="那边", slot_need="融资", topic=c.TOPIC_QUESTION)
+    assert plan(text, c.INFORM, (Evidence(text, "certain", "faq"),), **state).kind == "route"

@@ -24,7 +24,10 @@ def test_longer_words_win(vocab: Vocabulary) -> None:
         ("公司LOGO被人山寨了", ["维权"], ["商标"]),
         ("軟件著作權怎麼登記", ["注册"], ["版权"]),  # traditional characters
         ("想做专利质押贷款", ["融资"], ["专利"]),
-        ("PCT申请有补贴吗", ["注册", "资助"], ["专利"]),
+        ("PCT申请有补贴吗", ["资助"], ["专利"]),  # applying for a subsidy is a subsidy
+        ("我想申请商标", ["注册"], ["商标"]),  # applying for an IP right is a registration
+        ("怎么申请", [], []),  # no object: the last question's
+        ("申请贷款贴息", ["融资"], []),
         ("今天天气怎么样", [], []),
     ],
 )
@@ -92,3 +95,11 @@ def test_the_level_of_government_a_question_names() -> None:
     assert vocab.asked_level("区里还有补贴吗") == "杨浦区"
     assert vocab.asked_level("同一个专利市里资助过了，区里还能再拿吗") == ""  # both named
     assert vocab.asked_level("专利资助怎么申请") == ""
+
+
+@pytest.mark.parametrize(
+    ("rest", "only_where"),
+    [("我们公司就在", True), ("", True), ("我们在，", True), ("面积", False), ("原来是什么厂", False)],
+)
+def test_words_that_only_say_where_the_enterprise_is(rest: str, only_where: bool) -> None:
+    assert get_vocabulary().says_only_where(rest) is only_where

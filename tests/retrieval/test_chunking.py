@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from retrieval.chunking import MAX_CHARS, chunk_document, item_title, marker_level, split_text
-from retrieval.entries import faq_chunks, knowledge_chunks, render_rule, render_station
+from retrieval.entries import faq_chunks, knowledge_chunks, render_rule, render_station, rule_chunks
 from retrieval.knowledge import load_knowledge
 from retrieval.schema import Status
 
@@ -109,3 +109,12 @@ def test_faq_status_reaches_its_citation(knowledge_dir: Path) -> None:
     assert faq_chunks(base.faq[0])[0].source.status is Status.current  # the default
     historical = base.faq[0].model_copy(update={"status": Status.historical})
     assert all(chunk.source.status is Status.historical for chunk in faq_chunks(historical))
+
+
+def test_rule_and_faq_chunks_carry_their_level_of_government(knowledge_dir: Path) -> None:
+    base = load_knowledge(knowledge_dir)
+    assert {chunk.level for chunk in rule_chunks(base.rules[0])} == {base.rules[0].level}
+    assert faq_chunks(base.faq[0])[0].level == ""  # no level given: none
+    city = base.faq[0].model_copy(update={"level": "上海市"})
+    assert faq_chunks(city)[0].level == "上海市"
+    assert all(chunk.level == "" for chunk in knowledge_chunks(base) if chunk.kind in ("document", "station"))

@@ -41,6 +41,7 @@ def _edit(path: Path, old: str, new: str) -> None:
         ("stations.yml", "parks: [大创智]", "parks: [不存在园区]", "demo-tm-station", "parks"),
         ("locations.yml", 'code: "310110016"', 'code: "3101"', "殷行街道", "code"),
         ("faq.yml", "    answer: 12330", "    answr: 12330", "demo-hotline", "answr"),
+        ("faq.yml", "    source: 示例来源", "    level: 市里\n    source: 示例来源", "demo-hotline", "level"),
         ("documents/demo-plan.md", "date: 2024-03-15", "date: 2024-13-45", "demo-plan", "date"),
         ("station_types.yml", "  - code: regulator\n", "  - code: Regulator\n", "Regulator", "code"),
         ("station_types.yml", "  - code: regulator\n", "  - code: court\n", "court", "code"),  # twice

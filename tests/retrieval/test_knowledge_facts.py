@@ -145,3 +145,19 @@ def test_a_place_inside_a_body_name_is_not_the_enterprises_place() -> None:
     assert knowledge.resolve_location("同济大学上海国际知识产权学院是何时成立的？") is None
     place = knowledge.resolve_location("我们在同济大学旁边，商标去哪注册")
     assert place is not None and place.name == "环同济知识经济圈"
+
+
+def test_a_standard_and_its_cap_are_one_sentence() -> None:
+    # an answer quotes the rule's standard line whenever it quotes the rule (actions/compose.py);
+    # a cap after "；" became a sentence of its own and was left out ("贴息有上限吗")
+    for entry in base().rules:
+        assert not any(mark in entry.rate_and_cap.rstrip("。") for mark in "；;。"), entry.id
+    assert "上限未见公开来源" in rule("yp-ip-pledge-loan-interest-subsidy").rate_and_cap
+
+
+def test_subsidy_answers_about_one_level_of_government_say_which() -> None:
+    assert faq("shanghai-foreign-patent").level == "上海市"
+    assert faq("subsidy-2021-standards").level == "杨浦区"
+    assert faq("national-subsidy-policy").level == "国家"
+    assert faq("no-double-subsidy").level == ""  # about both levels
+    assert "不得重复资助" in faq("no-double-subsidy").answer

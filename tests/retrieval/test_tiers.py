@@ -6,7 +6,7 @@ import pytest
 
 from retrieval.hits import Hit, Signals, Source
 from retrieval.schema import UNPUBLISHED_CATEGORY
-from retrieval.tiers import asks_for_actual, capped_tier
+from retrieval.tiers import asks_for_actual, capped_tier, lifted_tier
 
 CHINESE = Signals(chinese=True, domain=True)
 
@@ -60,3 +60,23 @@ def test_an_faq_answering_that_no_source_was_found_is_at_most_closest() -> None:
     answered = record("常见问题", "faq", "相近问法：商标资助\n答：可以，按50%补贴。")
     assert capped_tier("certain", "马德里注册要多久", [said], CHINESE) == "closest"
     assert capped_tier("certain", "商标有补贴吗", [answered], CHINESE) == "certain"
+
+
+def test_a_complete_match_of_the_knowledges_terms_lifts_only_a_closest_match() -> None:
+    complete = Signals(chinese=True, complete_match=True)
+    assert lifted_tier("closest", complete) == "certain"
+    assert lifted_tier("none", complete) == "none"  # the model saw nothing: nothing to lift
+    assert lifted_tier("closest", CHINESE) == "closest"
+
+
+def test_a_code_is_no_language_but_english_words_are() -> None:
+    latin = Signals(chinese=False, domain=False)
+    assert capped_tier("certain", "iso56005", [record("常见问题", "faq")], latin) == "certain"
+    assert capped_tier("certain", "iso 56005 standard", [record("常见问题", "faq")], latin) == "closest"
+
+
+def test_an_answer_of_another_level_than_the_one_asked_is_at_most_closest() -> None:
+    district = record("专利资助").model_copy(update={"level": "杨浦区"})
+    assert capped_tier("certain", "市里有资助吗", [district], CHINESE) == "closest"
+    assert capped_tier("certain", "区里有资助吗", [district], CHINESE) == "certain"
+    assert capped_tier("certain", "有资助吗", [district], CHINESE) == "certain"

@@ -52,3 +52,15 @@ def test_stopwords_and_punctuation_are_dropped(domain: Tokenizer) -> None:
 
 def test_traditional_and_simplified_give_the_same_tokens(domain: Tokenizer) -> None:
     assert domain.tokenize("專利保險的保費補貼") == domain.tokenize("专利保险的保费补贴")
+
+
+def test_names_are_user_words_or_no_everyday_word() -> None:
+    tokenizer = Tokenizer([UserWord("蓝天行动", 8000, "nz"), UserWord("ISO56005", 10000, "eng")])
+    assert tokenizer.is_name("蓝天行动") and tokenizer.is_name("iso56005")
+    assert tokenizer.is_name("sicip")  # general Chinese has no such word
+    assert not tokenizer.is_name("材料") and not tokenizer.is_name("准备")
+
+
+def test_colloquial_question_words_carry_no_topic() -> None:
+    tokens = Tokenizer().tokenize("打12330能干嘛，找谁")
+    assert "干嘛" not in tokens and "谁" not in tokens and "12330" in tokens
