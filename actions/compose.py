@@ -159,9 +159,10 @@ def heading_of(hit: Hit) -> str:
 
 
 def level_of(hit: Hit) -> str:
-    """The level of government of a rule passage (its "类别：…（上海市）" line), else ""."""
-    found = _LEVEL.search(hit.body) if hit.kind == "rule" else None
-    return found.group(1) if found else ""
+    """The level of government of a rule or FAQ passage (the index carries it; a rule's "类别：…（上海市）"
+    line for an index built before it did), else ""."""
+    found = _LEVEL.search(hit.body) if hit.kind == "rule" and not hit.level else None
+    return hit.level or (found.group(1) if found else "")
 
 
 def passage_text(hit: Hit) -> str:

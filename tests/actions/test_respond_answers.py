@@ -248,6 +248,8 @@ def test_rules_of_the_level_of_government_asked_about_are_quoted_first() -> None
     assert answering_hits([faq, city, district], "杨浦区") == [faq, district, city]
     text = answer_reply("市里有资助吗 怎么申请", [district, city], replies(), level="上海市").text
     assert "一网通办" in text and ("4500" not in text or text.index("一网通办") < text.index("4500"))
+    city_faq = hit("市级资助在一网通办申报。", kind="faq", score=0.95).model_copy(update={"level": "上海市"})
+    assert answering_hits([city_faq, district], "杨浦区") == [district, city_faq]  # FAQs carry levels too
 
 
 @pytest.mark.anyio
