@@ -13,6 +13,10 @@ Nothing in site-packages is edited; each patch wraps Rasa's own method and keeps
 - `RasaModel.load` (DIET) trains one step on one example to create the weights before loading them:
   about 80% of Rasa's start-up, and the optimizer state and gradient graph stay in memory. Creating
   them with a prediction instead gives the same parses, starts faster and keeps ~500 MiB less resident.
+
+Before Rasa is imported, `import jax` is made to fail: TensorFlow 2.12's TFLite helpers import jax when it
+is installed (TensorFlow itself requires it) and fall back cleanly without it; Rasa never
+uses it. That keeps ~85 MiB of jaxlib out of Rasa's memory and ~0.4 s of CPU out of its start.
 """
 
 from __future__ import annotations
@@ -21,6 +25,14 @@ import sys
 from typing import Any
 
 _installed: set[str] = set()
+UNUSED_MODULES = ("jax",)
+
+
+def block_unused_imports() -> None:
+    """Make `import jax` raise ImportError in this process (TensorFlow then leaves it out)."""
+    for name in UNUSED_MODULES:
+        if name not in sys.modules:
+            sys.modules[name] = None  # type: ignore[assignment]  # the import system's "not importable"
 
 
 def install_prebuilt_validator() -> None:
@@ -98,6 +110,7 @@ def install_inference_only_load() -> None:
 
 
 def main() -> None:
+    block_unused_imports()
     from rasa.__main__ import main as rasa_main
 
     install_prebuilt_validator()

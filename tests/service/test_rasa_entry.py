@@ -136,6 +136,19 @@ print(json.dumps({"before": before, "after": asyncio.run(parses())}, ensure_asci
 """
 
 
+# Runs inside .venv-rasa: which jax helper TensorFlow's TFLite module got, with or without the block.
+TFLITE_JAX = """
+import json, sys
+from service import rasa_entry
+if sys.argv[1] == "block":
+    rasa_entry.block_unused_imports()
+import tensorflow as tf
+from tensorflow.lite.python import util
+print(json.dumps({"jax": util._xla_computation is not None, "jaxlib": "jaxlib" in sys.modules,
+                  "sum": float(tf.reduce_sum(tf.constant([1.5, 2.5])))}))
+"""
+
+
 def run_in_rasa_venv(code: str, argument: str) -> dict[str, Any]:
     done = subprocess.run(
         [str(RASA_PYTHON), "-c", code, argument],
@@ -173,3 +186,9 @@ def test_inference_only_load_parses_exactly_as_rasas_load() -> None:
     assert len(result["before"]) > 50
     assert result["after"] == result["before"]
     assert any(entities for _, _, entities in result["before"])
+
+
+@needs_rasa
+def test_blocking_jax_keeps_it_out_of_tensorflow() -> None:
+    assert run_in_rasa_venv(TFLITE_JAX, "no-block") == {"jax": True, "jaxlib": True, "sum": 4.0}
+    assert run_in_rasa_venv(TFLITE_JAX, "block") == {"jax": False, "jaxlib": False, "sum": 4.0}
