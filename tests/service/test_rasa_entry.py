@@ -61,9 +61,9 @@ PAYLOADS = [
 ]
 
 
-# Runs inside .venv-rasa: a stored conversation of two sessions read back before and after the patch.
-COMPARE_TRACKERS = """
-import asyncio, json, sys
+# A conversation of two sessions for the tracker-store scripts below.
+TWO_SESSIONS = """
+import asyncio, json, os, sqlite3, sys
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
@@ -83,7 +83,12 @@ def session(t):
             ActionExecuted("action_listen", timestamp=t + 0.2)]
 
 events = [*session(1), *turn("你好", 2), *turn("专利", 3), *session(10), *turn("版权", 11)]
+"""
 
+# Runs inside .venv-rasa: the stored conversation read back before and after the patch.
+COMPARE_TRACKERS = (
+    TWO_SESSIONS
+    + """
 async def views(store):
     latest = await store.retrieve("s1")
     full = await store.retrieve_full_tracker("s1")
@@ -101,6 +106,38 @@ async def main():
 
 asyncio.run(main())
 """
+)
+
+# Runs inside .venv-rasa: the conversation saved by Rasa's store and by the WAL store, and each file's mode.
+COMPARE_WAL = (
+    TWO_SESSIONS
+    + """
+def mode(path):
+    with sqlite3.connect(path) as connection:
+        return connection.execute("PRAGMA journal_mode").fetchone()[0]
+
+async def main():
+    folder = sys.argv[1]
+    plain = SQLTrackerStore(domain, db=f"{folder}/plain.db")
+    rasa_entry.install_sqlite_wal()
+    wal = SQLTrackerStore(domain, db=f"{folder}/wal.db")
+    views = []
+    for store in (plain, wal):
+        await store.save(DialogueStateTracker.from_events("s1", events[:10], domain.slots))
+        tracker = await store.retrieve_full_tracker("s1")
+        for event in events[10:]:
+            tracker.update(event)
+        await store.save(tracker)
+        views.append((await store.retrieve_full_tracker("s1")).current_state(EventVerbosity.ALL))
+    with wal.engine.connect() as connection:
+        synchronous = connection.exec_driver_sql("PRAGMA synchronous").scalar()
+    print(json.dumps({"same": views[0] == views[1], "events": len(views[1]["events"]),
+                      "modes": [mode(f"{folder}/plain.db"), mode(f"{folder}/wal.db")],
+                      "synchronous": synchronous, "log_kept_open": os.path.exists(f"{folder}/wal.db-wal")}))
+
+asyncio.run(main())
+"""
+)
 
 
 # Runs inside .venv-rasa: the trained model parses NLU examples after a normal load and after the patched one.
@@ -177,6 +214,15 @@ def test_data_only_event_query_reads_the_same_conversation(tmp_path: Path) -> No
     latest, full, unsaved, missing = result["before"]
     assert len(latest["events"]) == 6 and len(full["events"]) == 18  # latest session only; all sessions
     assert unsaved == 0 and missing is None
+
+
+@needs_rasa
+def test_wal_tracker_store_keeps_the_same_conversation_without_a_sync_per_turn(tmp_path: Path) -> None:
+    result = run_in_rasa_venv(COMPARE_WAL, str(tmp_path))
+    assert result["same"] and result["events"] >= 18  # both sessions of the conversation, in both stores
+    assert result["modes"] == ["delete", "wal"]
+    assert result["synchronous"] == 1  # NORMAL: the log is synced at checkpoints, not at every commit
+    assert result["log_kept_open"]  # a kept connection: no checkpoint and sync when a turn's session ends
 
 
 @needs_rasa
