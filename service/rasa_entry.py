@@ -1,4 +1,4 @@
-"""Rasa's own command line (`rasa run`, …) with four costs of Rasa 3.6 taken out.
+"""Rasa's own command line (`rasa run`, …) with five costs of Rasa 3.6 taken out.
 
 Runs in the Rasa environment (Python 3.10): `.venv-rasa/bin/python -m service.rasa_entry run …`.
 Nothing in site-packages is edited; each patch wraps Rasa's own method and keeps its results
@@ -20,6 +20,11 @@ Nothing in site-packages is edited; each patch wraps Rasa's own method and keeps
   synchronous=NORMAL, appends a commit to the log without an fsync; the log is synced at checkpoints.
   A killed or crashed process loses nothing committed; a power cut can lose the turns since the last
   checkpoint (SQLite's documented trade-off for WAL + NORMAL), never corrupt the file.
+
+- `Event.resolve_by_type` walks every subclass of `Event` (and checks each for abstract methods) for every
+  stored event it turns back into an object: 8% of Rasa's samples in a soak with 60-turn conversations.
+  The class found for a type name is remembered; the class hierarchy does not change after import, and
+  Rasa's first match stays the first match (classes imported later come after it).
 
 Before Rasa is imported, `import jax` is made to fail: TensorFlow 2.12's TFLite helpers import jax when it
 is installed (TensorFlow itself requires it) and fall back cleanly without it; Rasa never
@@ -160,6 +165,27 @@ def _wal_pragmas(connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def install_event_class_cache() -> None:
+    """Remember which Event class each stored type name resolves to (a found class only)."""
+    from rasa.shared.core.events import Event
+
+    if "event_classes" in _installed:
+        return
+    original = Event.resolve_by_type
+    found: dict[str, Any] = {}
+
+    def resolve_by_type(type_name: str, default: Any = None) -> Any:
+        if type_name in found:
+            return found[type_name]
+        resolved = original(type_name, default)
+        if resolved is not None and resolved is not default:
+            found[type_name] = resolved
+        return resolved
+
+    Event.resolve_by_type = staticmethod(resolve_by_type)
+    _installed.add("event_classes")
+
+
 def main() -> None:
     block_unused_imports()
     from rasa.__main__ import main as rasa_main
@@ -168,6 +194,7 @@ def main() -> None:
     install_data_only_event_query()
     install_inference_only_load()
     install_sqlite_wal()
+    install_event_class_cache()
     sys.argv[0] = "rasa"
     rasa_main()
 

@@ -173,6 +173,28 @@ print(json.dumps({"before": before, "after": asyncio.run(parses())}, ensure_asci
 """
 
 
+# Runs inside .venv-rasa: every event type name (and unknown ones) resolved by Rasa, then twice by the cache.
+COMPARE_EVENT_CLASSES = """
+import json
+from rasa.shared.core.events import Event
+from rasa.shared.utils.common import all_subclasses
+from service import rasa_entry
+
+names = sorted({cls.type_name for cls in all_subclasses(Event)}) + ["topic", "no_such_event", "unknown"]
+
+def resolve(name):
+    try:
+        found = Event.resolve_by_type(name, default=Event if name == "no_such_event" else None)
+    except ValueError as error:
+        return ["error", str(error)]
+    return found.__name__ if found else None
+
+before = [resolve(name) for name in names]
+rasa_entry.install_event_class_cache()
+print(json.dumps({"names": len(names), "before": before, "after": [resolve(name) for name in names * 2]}))
+"""
+
+
 # Runs inside .venv-rasa: which jax helper TensorFlow's TFLite module got, with or without the block.
 TFLITE_JAX = """
 import json, sys
@@ -238,3 +260,12 @@ def test_inference_only_load_parses_exactly_as_rasas_load() -> None:
 def test_blocking_jax_keeps_it_out_of_tensorflow() -> None:
     assert run_in_rasa_venv(TFLITE_JAX, "no-block") == {"jax": True, "jaxlib": True, "sum": 4.0}
     assert run_in_rasa_venv(TFLITE_JAX, "block") == {"jax": False, "jaxlib": False, "sum": 4.0}
+
+
+@needs_rasa
+def test_event_class_cache_resolves_every_type_name_as_rasa() -> None:
+    result = run_in_rasa_venv(COMPARE_EVENT_CLASSES, "")
+    assert result["names"] > 20
+    assert result["after"] == result["before"] * 2
+    # old "topic" events; the default for an unknown name; Rasa's error without a default
+    assert result["before"][-3:] == [None, "Event", ["error", "Unknown event name 'unknown'."]]
