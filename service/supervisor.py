@@ -87,6 +87,10 @@ def rasa_command(rasa_bin: Path) -> list[str]:
     return [str(rasa_bin.with_name("python")), "-m", "service.rasa_entry"]
 
 
+# rasa_sdk served by one process (service/actions_entry.py), with the embedding model loaded at start.
+ACTIONS_COMMAND = [sys.executable, "-m", "service.actions_entry"]
+
+
 def specs(settings: Settings, rasa_bin: Path, model: Path) -> list[Spec]:
     """Command lines of the three processes, bound to the configured hosts and ports."""
     tracker_db = (settings.var_dir / "rasa-tracker.db").resolve()
@@ -94,9 +98,9 @@ def specs(settings: Settings, rasa_bin: Path, model: Path) -> list[Spec]:
     return [
         Spec(
             "action-server",
-            [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.action_port)],
+            [*ACTIONS_COMMAND, "--actions", "actions", "--port", str(settings.action_port), "--warm-up"],
             f"{settings.action_url}/health",
-            {**common, "SANIC_HOST": settings.action_host, "IPGP_ACTIONS_WARMUP": "1"},
+            {**common, "SANIC_HOST": settings.action_host},
         ),
         Spec(
             "rasa",

@@ -5,6 +5,7 @@ PostgreSQL tracker store (and gateway database), a Redis lock store and WeChat s
 Each process has its own one-process Supervisor, so a drill can kill and restart any one of them.
 
 python -m bench.load.cluster --replicas 2 --scale-out --pg-db ipgp_bench   # prints the URLs, Ctrl-C stops
+python -m bench.load.cluster --time-start   # seconds and CPU seconds from start to healthy, then stops
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from bench.load.procs import children, cpu_s
 from service.settings import Settings
 from service.supervisor import ROOT, Spec, StartupError, Supervisor, specs
 
@@ -198,6 +200,12 @@ def _has_table(settings: Settings, table: str) -> bool:
     return found is not None and found[0] is not None
 
 
+def start_cpu_s(cluster: Cluster) -> float:
+    """CPU seconds the cluster's processes and their children have used so far."""
+    pids = [child.pid for supervisor in cluster.processes.values() for child in supervisor.children.values()]
+    return sum(cpu_s(pid) for root in pids for pid in children(root))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description="Start N replicas of the bot for load runs (loopback only).")
     parser.add_argument("--replicas", type=int, default=1, choices=range(1, 5))
@@ -209,6 +217,9 @@ def main() -> int:
     parser.add_argument("--var-dir", type=Path, default=ROOT / "var" / "cluster")
     parser.add_argument("--wechat-token", default="", help="enables /wechat for --mix wechat")
     parser.add_argument("--no-ip-limit", action="store_true", help="turn the per-IP rate limit off")
+    parser.add_argument(
+        "--time-start", action="store_true", help="print seconds and CPU seconds to healthy, then stop"
+    )
     args = parser.parse_args()
     shared: dict[str, Any] = {"wechat_token": args.wechat_token}
     if args.no_ip_limit:
@@ -222,8 +233,14 @@ def main() -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, _terminate)
+    started = time.monotonic()
     try:
         with running_cluster(replicas, args.rasa_bin, args.model, args.var_dir.resolve() / "logs") as cluster:
+            if args.time_start:
+                print(
+                    f"healthy after {time.monotonic() - started:.1f} s, {start_cpu_s(cluster):.1f} s of CPU"
+                )
+                return 0
             print("gateways:", ",".join(cluster.gateway_urls), flush=True)
             print("ports:", ",".join(str(port) for port in cluster.ports), flush=True)
             while True:

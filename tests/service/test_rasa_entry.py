@@ -61,9 +61,9 @@ PAYLOADS = [
 ]
 
 
-# Runs inside .venv-rasa: a stored conversation of two sessions read back before and after the patch.
-COMPARE_TRACKERS = """
-import asyncio, json, sys
+# A conversation of two sessions for the tracker-store scripts below.
+TWO_SESSIONS = """
+import asyncio, json, os, sqlite3, sys
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
@@ -83,7 +83,12 @@ def session(t):
             ActionExecuted("action_listen", timestamp=t + 0.2)]
 
 events = [*session(1), *turn("你好", 2), *turn("专利", 3), *session(10), *turn("版权", 11)]
+"""
 
+# Runs inside .venv-rasa: the stored conversation read back before and after the patch.
+COMPARE_TRACKERS = (
+    TWO_SESSIONS
+    + """
 async def views(store):
     latest = await store.retrieve("s1")
     full = await store.retrieve_full_tracker("s1")
@@ -101,6 +106,38 @@ async def main():
 
 asyncio.run(main())
 """
+)
+
+# Runs inside .venv-rasa: the conversation saved by Rasa's store and by the WAL store, and each file's mode.
+COMPARE_WAL = (
+    TWO_SESSIONS
+    + """
+def mode(path):
+    with sqlite3.connect(path) as connection:
+        return connection.execute("PRAGMA journal_mode").fetchone()[0]
+
+async def main():
+    folder = sys.argv[1]
+    plain = SQLTrackerStore(domain, db=f"{folder}/plain.db")
+    rasa_entry.install_sqlite_wal()
+    wal = SQLTrackerStore(domain, db=f"{folder}/wal.db")
+    views = []
+    for store in (plain, wal):
+        await store.save(DialogueStateTracker.from_events("s1", events[:10], domain.slots))
+        tracker = await store.retrieve_full_tracker("s1")
+        for event in events[10:]:
+            tracker.update(event)
+        await store.save(tracker)
+        views.append((await store.retrieve_full_tracker("s1")).current_state(EventVerbosity.ALL))
+    with wal.engine.connect() as connection:
+        synchronous = connection.exec_driver_sql("PRAGMA synchronous").scalar()
+    print(json.dumps({"same": views[0] == views[1], "events": len(views[1]["events"]),
+                      "modes": [mode(f"{folder}/plain.db"), mode(f"{folder}/wal.db")],
+                      "synchronous": synchronous, "log_kept_open": os.path.exists(f"{folder}/wal.db-wal")}))
+
+asyncio.run(main())
+"""
+)
 
 
 # Runs inside .venv-rasa: the trained model parses NLU examples after a normal load and after the patched one.
@@ -136,6 +173,41 @@ print(json.dumps({"before": before, "after": asyncio.run(parses())}, ensure_asci
 """
 
 
+# Runs inside .venv-rasa: every event type name (and unknown ones) resolved by Rasa, then twice by the cache.
+COMPARE_EVENT_CLASSES = """
+import json
+from rasa.shared.core.events import Event
+from rasa.shared.utils.common import all_subclasses
+from service import rasa_entry
+
+names = sorted({cls.type_name for cls in all_subclasses(Event)}) + ["topic", "no_such_event", "unknown"]
+
+def resolve(name):
+    try:
+        found = Event.resolve_by_type(name, default=Event if name == "no_such_event" else None)
+    except ValueError as error:
+        return ["error", str(error)]
+    return found.__name__ if found else None
+
+before = [resolve(name) for name in names]
+rasa_entry.install_event_class_cache()
+print(json.dumps({"names": len(names), "before": before, "after": [resolve(name) for name in names * 2]}))
+"""
+
+
+# Runs inside .venv-rasa: which jax helper TensorFlow's TFLite module got, with or without the block.
+TFLITE_JAX = """
+import json, sys
+from service import rasa_entry
+if sys.argv[1] == "block":
+    rasa_entry.block_unused_imports()
+import tensorflow as tf
+from tensorflow.lite.python import util
+print(json.dumps({"jax": util._xla_computation is not None, "jaxlib": "jaxlib" in sys.modules,
+                  "sum": float(tf.reduce_sum(tf.constant([1.5, 2.5])))}))
+"""
+
+
 def run_in_rasa_venv(code: str, argument: str) -> dict[str, Any]:
     done = subprocess.run(
         [str(RASA_PYTHON), "-c", code, argument],
@@ -167,9 +239,33 @@ def test_data_only_event_query_reads_the_same_conversation(tmp_path: Path) -> No
 
 
 @needs_rasa
+def test_wal_tracker_store_keeps_the_same_conversation_without_a_sync_per_turn(tmp_path: Path) -> None:
+    result = run_in_rasa_venv(COMPARE_WAL, str(tmp_path))
+    assert result["same"] and result["events"] >= 18  # both sessions of the conversation, in both stores
+    assert result["modes"] == ["delete", "wal"]
+    assert result["synchronous"] == 1  # NORMAL: the log is synced at checkpoints, not at every commit
+    assert result["log_kept_open"]  # a kept connection: no checkpoint and sync when a turn's session ends
+
+
+@needs_rasa
 @pytest.mark.skipif(not RASA_MODEL.exists(), reason="needs the trained Rasa model (make setup)")
 def test_inference_only_load_parses_exactly_as_rasas_load() -> None:
     result = run_in_rasa_venv(COMPARE_PARSES, str(RASA_MODEL))
     assert len(result["before"]) > 50
     assert result["after"] == result["before"]
     assert any(entities for _, _, entities in result["before"])
+
+
+@needs_rasa
+def test_blocking_jax_keeps_it_out_of_tensorflow() -> None:
+    assert run_in_rasa_venv(TFLITE_JAX, "no-block") == {"jax": True, "jaxlib": True, "sum": 4.0}
+    assert run_in_rasa_venv(TFLITE_JAX, "block") == {"jax": False, "jaxlib": False, "sum": 4.0}
+
+
+@needs_rasa
+def test_event_class_cache_resolves_every_type_name_as_rasa() -> None:
+    result = run_in_rasa_venv(COMPARE_EVENT_CLASSES, "")
+    assert result["names"] > 20
+    assert result["after"] == result["before"] * 2
+    # old "topic" events; the default for an unknown name; Rasa's error without a default
+    assert result["before"][-3:] == [None, "Event", ["error", "Unknown event name 'unknown'."]]

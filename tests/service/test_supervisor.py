@@ -59,3 +59,13 @@ def test_rasa_starts_through_our_entry_point_with_its_venvs_python(tmp_path: Pat
     )
     assert rasa.argv[:4] == ["/opt/rasa-venv/bin/python", "-m", "service.rasa_entry", "run"]
     assert rasa.argv[rasa.argv.index("--model") + 1] == "m.tar.gz"
+
+
+def test_the_action_server_starts_as_one_process_that_warms_up(tmp_path: Path) -> None:
+    settings = Settings(var_dir=tmp_path / "var", index_dir=tmp_path / "i", action_port=5099)
+    actions = next(
+        s for s in specs(settings, Path("/opt/rasa-venv/bin/rasa"), Path("m")) if s.name == "action-server"
+    )
+    assert actions.argv[:3] == [sys.executable, "-m", "service.actions_entry"]
+    assert actions.argv[actions.argv.index("--port") + 1] == "5099" and "--warm-up" in actions.argv
+    assert "IPGP_ACTIONS_WARMUP" not in actions.env  # that switch warms up only inside a Sanic worker
