@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, Protocol
 from urllib.parse import quote
 
@@ -35,8 +36,24 @@ class HttpRasaClient:
         token: str = "",
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self._client = httpx.AsyncClient(base_url=base_url, timeout=timeout_s, transport=transport)
+        self._options: dict[str, Any] = {"base_url": base_url, "timeout": timeout_s, "transport": transport}
+        self._client = httpx.AsyncClient(**self._options)
         self._token = token
+        self._closing: set[asyncio.Task[None]] = set()
+
+    async def _request(self, method: str, url: str, **options: Any) -> httpx.Response:
+        client = self._client
+        try:
+            return await client.request(method, url, **options)
+        except httpx.PoolTimeout:
+            # httpcore 1.0.x can keep the pool slots of cancelled requests for good (encode/httpcore#1093),
+            # after which every request times out waiting for a slot: start a new pool for the next ones.
+            if self._client is client:
+                self._client = httpx.AsyncClient(**self._options)
+                task = asyncio.create_task(client.aclose())
+                self._closing.add(task)
+                task.add_done_callback(self._closing.discard)
+            raise
 
     async def send(self, sender_id: str, message: str) -> list[dict[str, Any]]:
         try:
@@ -44,7 +61,8 @@ class HttpRasaClient:
             body: dict[str, Any] = {"sender": sender_id, "message": message}
             if request_id:  # Rasa keeps metadata on the user event: the action server can log the same id
                 body["metadata"] = {"request_id": request_id}
-            response = await self._client.post(
+            response = await self._request(
+                "POST",
                 "/webhooks/rest/webhook",
                 json=body,
                 headers={REQUEST_ID_HEADER: request_id} if request_id else None,
@@ -61,8 +79,8 @@ class HttpRasaClient:
         """Every event of one conversation (the recovery of turns the gateway did not record)."""
         params = {"include_events": "ALL", **({"token": self._token} if self._token else {})}
         try:
-            response = await self._client.get(
-                f"/conversations/{quote(sender_id, safe='')}/tracker", params=params
+            response = await self._request(
+                "GET", f"/conversations/{quote(sender_id, safe='')}/tracker", params=params
             )
             response.raise_for_status()
             data = response.json()

@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from service.logs import JsonFormatter, request_id_var
 from service.main import create_app
 from service.metrics import REGISTRY
-from service.rasa_client import HttpRasaClient
+from service.rasa_client import HttpRasaClient, RasaUnavailableError
 from service.settings import Settings
 from service.supervisor import specs
 from tests.service.conftest import ScriptedRasa
@@ -172,3 +172,30 @@ def test_text_logs_stay_possible(tmp_path: Path, log_format: str) -> None:
     )
     gateway = next(spec for spec in specs(settings, Path("rasa"), Path("m")) if spec.name == "gateway")
     assert "--log-config" not in gateway.argv
+
+
+def test_a_rasa_pool_that_times_out_is_replaced_so_later_turns_are_answered() -> None:
+    """httpcore 1.0.x can leave a pool without free slots after cancelled requests; every later request
+    would then fail with PoolTimeout. The client starts a new pool after one."""
+    calls: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        calls.append(request.url.path)
+        if len(calls) == 1:
+            raise httpx.PoolTimeout("no free connection in the pool")
+        return httpx.Response(200, json=[{"text": "你好"}])
+
+    async def run() -> tuple[bool, list[dict[str, object]]]:
+        client = HttpRasaClient("http://rasa", 1.0, transport=httpx.MockTransport(answer))
+        stuck = client._client
+        try:
+            with pytest.raises(RasaUnavailableError):
+                await client.send("web:u1", "你好")
+            replaced = client._client is not stuck
+            await asyncio.sleep(0)  # the old pool is closed in the background
+            return replaced and stuck.is_closed, await client.send("web:u1", "你好")
+        finally:
+            await client.aclose()
+
+    replaced, answered = asyncio.run(run())
+    assert replaced and answered == [{"text": "你好"}]
