@@ -7,7 +7,6 @@ Actions call these through the module (`resources.get_searcher()`), so tests rep
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from functools import lru_cache
 from pathlib import Path
@@ -134,17 +133,3 @@ def warm_up() -> None:
         get_searcher().search("知识产权", k=1)
     except RetrievalError as error:
         log.warning("warm-up failed, will retry on the first question: %s", error)
-
-
-def warm_up_in_background() -> threading.Thread | None:
-    """Start warm_up() on a daemon thread (the action server starts answering at once).
-
-    Only in a Sanic worker: rasa_sdk's main process imports the actions too but only watches the
-    worker it spawns, so loading the embedding model there would double the server's memory.
-    """
-    if not os.environ.get("SANIC_WORKER_NAME"):
-        log.info("not a Sanic worker: no warm-up in this process")
-        return None
-    thread = threading.Thread(target=warm_up, name="actions-warm-up", daemon=True)
-    thread.start()
-    return thread

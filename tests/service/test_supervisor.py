@@ -68,4 +68,3 @@ def test_the_action_server_starts_as_one_process_that_warms_up(tmp_path: Path) -
     )
     assert actions.argv[:3] == [sys.executable, "-m", "service.actions_entry"]
     assert actions.argv[actions.argv.index("--port") + 1] == "5099" and "--warm-up" in actions.argv
-    assert "IPGP_ACTIONS_WARMUP" not in actions.env  # that switch warms up only inside a Sanic worker
