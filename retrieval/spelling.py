@@ -13,8 +13,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from pypinyin import Style, pinyin
-
 MIN_TERM = 2
 MAX_TERM = 8
 
@@ -24,6 +22,8 @@ def readings(char: str) -> frozenset[str]:
     """Toneless pinyin readings of one Han character (empty for anything else)."""
     if not "\u4e00" <= char <= "\u9fff":
         return frozenset()
+    from pypinyin import Style, pinyin  # ~56 MiB: loaded where spelling is used, not in every importer
+
     return frozenset(pinyin(char, style=Style.NORMAL, heteronym=True)[0])
 
 

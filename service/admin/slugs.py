@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
-from pypinyin import lazy_pinyin
-
 from service.admin.words import words
 
 MAX_LENGTH = 48
@@ -14,6 +12,8 @@ _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
 
 def _word_slug(word: str) -> str:
+    from pypinyin import lazy_pinyin  # ~56 MiB, only when staff create an entry
+
     return _NOT_SLUG.sub("-", "".join(lazy_pinyin(word)).lower()).strip("-")
 
 
