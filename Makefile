@@ -18,7 +18,7 @@ export RASA_TELEMETRY_ENABLED := false
 export IPGP_MODEL_DIR ?= $(MODEL_DIR)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup run test eval bench bench-load lint index clean
+.PHONY: help setup setup-parts run test eval bench bench-load lint index clean
 
 help:
 	@echo "make run    set up what is missing, start Rasa + action server + gateway (http://127.0.0.1:8000/)"
@@ -58,7 +58,11 @@ index: $(INDEX_STAMP)
 $(RASA_MODEL): $(RASA_VENV)/.stamp $(BOT_FILES)
 	$(RASA) train --force --fixed-model-name ipgp --out models --config config.yml --domain domain.yml --data bot
 
-setup: $(VENV)/.stamp $(RASA_VENV)/.stamp index $(RASA_MODEL)
+# The two environments build side by side, then the index and the Rasa model (each needs one of them).
+setup:
+	@$(MAKE) --no-print-directory -j2 setup-parts
+
+setup-parts: $(VENV)/.stamp $(RASA_VENV)/.stamp index $(RASA_MODEL)
 
 # --- the two commands ---------------------------------------------------------------------------
 run: setup
