@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from service.admin.review import local_time
 from service.handover.command import HandoverCommand
+from service.present.wording import read_wording
 from service.store import ReferralRow, Store
 
 CANCELLABLE = ("new", "contacted")
 
 
-@lru_cache(maxsize=1)
+WORDING_FILE = Path(__file__).with_name("wording.yml")
+
+
 def wording() -> dict[str, Any]:
-    loaded: dict[str, Any] = yaml.safe_load(
-        (Path(__file__).parent / "wording.yml").read_text(encoding="utf-8")
-    )
-    return loaded
+    return read_wording(WORDING_FILE)
 
 
 def status_labels() -> dict[str, str]:

@@ -75,7 +75,7 @@ def test_changing_the_citation_wording_is_one_data_file(
         encoding="utf-8",
     )
     monkeypatch.setattr(wording_module, "WORDING_FILE", changed)
-    wording_module.wording.cache_clear()
+    wording_module.read_wording.cache_clear()
     try:
         response = answer(hit("…"))
         reply = response.replies[0]
@@ -84,7 +84,7 @@ def test_changing_the_citation_wording_is_one_data_file(
         )  # API text and the widget's label
         assert "\n出处：《" in wechat_text.render(response, "http://x/").text  # WeChat
     finally:
-        wording_module.wording.cache_clear()
+        wording_module.read_wording.cache_clear()
 
 
 @pytest.mark.parametrize(
