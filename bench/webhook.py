@@ -27,6 +27,7 @@ from urllib.parse import urlparse
 import httpx
 
 from bench.stats import percentile
+from service.supervisor import gateway_command
 from service.wechat import text
 from service.wechat.crypto import MessageCrypto
 from service.wechat.parse import safe_tree
@@ -212,20 +213,7 @@ def fake_stack(var_dir: Path) -> Iterator[str]:
             [sys.executable, "-m", "bench.webhook", "--serve-fake-rasa", str(rasa_port)], env=env
         ),
         subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--factory",
-                "service.main:create_app",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(gateway_port),
-                "--log-level",
-                "warning",
-                "--no-access-log",
-            ],
+            [*gateway_command("127.0.0.1", gateway_port), "--log-level", "warning", "--no-access-log"],
             env=env,
         ),
     ]

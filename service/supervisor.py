@@ -82,6 +82,21 @@ def lock_store_env(settings: Settings) -> dict[str, str]:
     }
 
 
+def gateway_command(host: str, port: int) -> list[str]:
+    """The gateway under uvicorn, bound to host:port (options such as logging go after it)."""
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        "service.main:create_app",
+        "--host",
+        host,
+        "--port",
+        str(port),
+    ]
+
+
 def rasa_command(rasa_bin: Path) -> list[str]:
     """Rasa's CLI through our entry point (service/rasa_entry.py), with the interpreter of rasa_bin's venv."""
     return [str(rasa_bin.with_name("python")), "-m", "service.rasa_entry"]
@@ -131,18 +146,7 @@ def specs(settings: Settings, rasa_bin: Path, model: Path) -> list[Spec]:
         ),
         Spec(
             "gateway",
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--factory",
-                "service.main:create_app",
-                "--host",
-                settings.host,
-                "--port",
-                str(settings.port),
-                *gateway_log_args(settings),
-            ],
+            [*gateway_command(settings.host, settings.port), *gateway_log_args(settings)],
             f"http://{settings.host}:{settings.port}/healthz",
             common,
         ),
