@@ -185,3 +185,56 @@ def test_missing_source_file_raises(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 def test_unknown_dtype_raises(tmp_path: Path) -> None:
     with pytest.raises(ModelBuildError, match="dtype"):
         build_model(tmp_path / "e5", dtype="int8")
+
+
+# ----------------------------------------------------------------------------- served vocabulary
+
+
+def _shipped_texts() -> list[str]:
+    """Every non-empty line of the knowledge files and the questions of the evaluation sets."""
+    root = Path(__file__).resolve().parents[2]
+    lines = [line for path in sorted((root / "knowledge").rglob("*.yml"))
+             for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    for name in ("corpus.jsonl", "probe.jsonl"):
+        lines += [line for line in (root / "tests" / "eval" / name).read_text(encoding="utf-8").splitlines()]
+    return lines + PARITY_TEXTS
+
+
+def test_served_vocabulary_tokenises_the_shipped_texts_exactly_as_the_full_one(model_dir: Path) -> None:
+    from tokenizers import Tokenizer
+
+    packed = e5_model.parse_packed(e5_model.locate_source().path.read_bytes())
+    full = e5_model.build_tokenizer(packed.vocab, packed.normaliser_map)
+    served = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+    texts = _shipped_texts()
+    assert len(texts) > 1500
+    assert [served.encode(t).tokens for t in texts] == [full.encode(t).tokens for t in texts]
+    assert served.get_vocab_size() < packed.header.vocab_size // 2
+
+
+def test_served_model_is_consistent_and_keeps_the_special_tokens(model_dir: Path, st_model: Any) -> None:
+    import json
+
+    config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
+    assert st_model[0].auto_model.embeddings.word_embeddings.num_embeddings == config["vocab_size"]
+    tokenizer = st_model.tokenizer
+    assert len(tokenizer) == config["vocab_size"]
+    ids = tokenizer("专利")["input_ids"]
+    assert tokenizer.convert_ids_to_tokens([ids[0], ids[-1]]) == ["<s>", "</s>"]
+    assert config["pad_token_id"] == tokenizer.pad_token_id
+
+
+@pytest.mark.parametrize("text", ["Привет, патент", "براءة اختراع", "특허 출원"])
+def test_other_scripts_are_split_into_characters_not_lost(st_model: Any, text: str) -> None:
+    tokens = st_model.tokenizer.tokenize(text)
+    assert st_model.tokenizer.unk_token not in tokens
+    vector = st_model.encode(text, prompt_name="query")
+    np.testing.assert_allclose(np.linalg.norm(vector), 1.0, atol=1e-5)
+
+
+def test_kept_piece_ids_keeps_specials_single_characters_and_served_scripts() -> None:
+    from retrieval.e5_vocabulary import kept_piece_ids
+
+    pieces = ["<s>", "<pad>", "▁专利", "▁патент", "п", "▁п", "▁patent", "é", "▁café", "😀", "<mask>"]
+    assert [pieces[i] for i in kept_piece_ids(pieces, [0, 1, 10])] == [
+        "<s>", "<pad>", "▁专利", "п", "▁п", "▁patent", "é", "😀", "<mask>"]
