@@ -12,6 +12,7 @@ RASA_MODEL  := models/ipgp.tar.gz
 BOT_FILES   := $(shell find bot -type f 2>/dev/null) knowledge/userdict.txt config.yml domain.yml
 KNOWLEDGE   := $(shell find knowledge -type f 2>/dev/null)
 INDEX_STAMP := .cache/index/.built-by-make
+READINGS    := .cache/han-readings.tsv
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export RASA_TELEMETRY_ENABLED := false
@@ -55,6 +56,10 @@ $(INDEX_STAMP): $(MODEL_DIR)/ipgp-model.json $(KNOWLEDGE) $(wildcard retrieval/*
 
 index: $(INDEX_STAMP)
 
+# The spelling corrector's pinyin table (pypinyin itself stays out of the serving processes).
+$(READINGS): $(VENV)/.stamp retrieval/han_readings.py
+	$(PY) -m retrieval.han_readings --out $@
+
 $(RASA_MODEL): $(RASA_VENV)/.stamp $(BOT_FILES)
 	$(RASA) train --force --fixed-model-name ipgp --out models --config config.yml --domain domain.yml --data bot
 
@@ -62,7 +67,7 @@ $(RASA_MODEL): $(RASA_VENV)/.stamp $(BOT_FILES)
 setup:
 	@$(MAKE) --no-print-directory -j2 setup-parts
 
-setup-parts: $(VENV)/.stamp $(RASA_VENV)/.stamp index $(RASA_MODEL)
+setup-parts: $(VENV)/.stamp $(RASA_VENV)/.stamp index $(READINGS) $(RASA_MODEL)
 
 # --- the two commands ---------------------------------------------------------------------------
 run: setup

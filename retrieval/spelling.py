@@ -11,20 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+
+from retrieval import han_readings
 
 MIN_TERM = 2
 MAX_TERM = 8
 
 
-@lru_cache(maxsize=8192)
 def readings(char: str) -> frozenset[str]:
     """Toneless pinyin readings of one Han character (empty for anything else)."""
-    if not "\u4e00" <= char <= "\u9fff":
-        return frozenset()
-    from pypinyin import Style, pinyin  # ~56 MiB: loaded where spelling is used, not in every importer
-
-    return frozenset(pinyin(char, style=Style.NORMAL, heteronym=True)[0])
+    return han_readings.load().get(char, frozenset())
 
 
 @dataclass(frozen=True)
