@@ -43,6 +43,10 @@ SLOT_REQUESTED = "requested_slot"
 
 CONTACT_SLOTS = (SLOT_CONTACT_NAME, SLOT_CONTACT_COMPANY, SLOT_CONTACT_PHONE)
 SESSION_CARRIED_SLOTS = (SLOT_LOCATION,)  # a company's street does not change between visits
+# In the session-start metadata: the new session continues a long one (service/rasa_entry.py);
+# every slot carries over.
+SESSION_CONTINUES = "ipgp_session_continues"
+SLOT_SESSION_METADATA = "session_started_metadata"  # Rasa's own slot for the metadata of a session start
 
 TOPIC_QUESTION = "question"
 TOPIC_ROUTE = "route"

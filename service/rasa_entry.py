@@ -1,4 +1,4 @@
-"""Rasa's own command line (`rasa run`, …) with five costs of Rasa 3.6 taken out.
+"""Rasa's own command line (`rasa run`, …) with six costs of Rasa 3.6 taken out.
 
 Runs in the Rasa environment (Python 3.10): `.venv-rasa/bin/python -m service.rasa_entry run …`.
 Nothing in site-packages is edited; each patch wraps Rasa's own method and keeps its results
@@ -26,6 +26,14 @@ Nothing in site-packages is edited; each patch wraps Rasa's own method and keeps
   The class found for a type name is remembered; the class hierarchy does not change after import, and
   Rasa's first match stays the first match (classes imported later come after it).
 
+- Every turn rebuilds the tracker from all events of the session, policies featurise all of it, and the
+  whole tracker goes to the action server and back: a turn late in a long conversation cost Rasa about
+  twice a turn early in it. A session that reached IPGP_SESSION_TURNS user messages (default 10; 0: never)
+  continues in a new session before the next message, outside forms only: `action_session_start` is told so
+  (`SESSION_CONTINUES` in the session-start metadata) and carries every slot over, so nothing the bot knows
+  is lost; no policy or action looks further back than the previous user message. Rasa's SQL tracker store
+  loads the latest session only, so the cost per turn stays that of a short conversation.
+
 Before Rasa is imported, `import jax` is made to fail: TensorFlow 2.12's TFLite helpers import jax when it
 is installed (TensorFlow itself requires it) and fall back cleanly without it; Rasa never
 uses it. That keeps ~85 MiB of jaxlib out of Rasa's memory and ~0.4 s of CPU out of its start.
@@ -33,11 +41,39 @@ uses it. That keeps ~85 MiB of jaxlib out of Rasa's memory and ~0.4 s of CPU out
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
+from actions.constants import SESSION_CONTINUES
+
 _installed: set[str] = set()
 UNUSED_MODULES = ("jax",)
+SESSION_TURNS_ENV = "IPGP_SESSION_TURNS"
+DEFAULT_SESSION_TURNS = 10
+
+
+class SessionTurnsError(ValueError):
+    """IPGP_SESSION_TURNS is not a whole number >= 0."""
+
+
+def session_turn_limit() -> int:
+    """User messages after which a session continues in a new one (0: never)."""
+    raw = os.environ.get(SESSION_TURNS_ENV, "").strip()
+    if not raw:
+        return DEFAULT_SESSION_TURNS
+    if not raw.isdigit():
+        raise SessionTurnsError(f"{SESSION_TURNS_ENV} must be a whole number >= 0, not {raw!r}")
+    return int(raw)
+
+
+def is_long_session(tracker: Any, limit: int) -> bool:
+    """True when the session holds `limit` user messages and no form is active."""
+    from rasa.shared.core.events import UserUttered
+
+    if limit <= 0 or tracker.active_loop_name:
+        return False
+    return sum(isinstance(event, UserUttered) for event in tracker.applied_events()) >= limit
 
 
 def block_unused_imports() -> None:
@@ -165,6 +201,30 @@ def _wal_pragmas(connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def install_session_continuation(limit: int) -> None:
+    """Start a new session (carrying every slot) when the current one is long; see the module docstring."""
+    from rasa.core.processor import MessageProcessor
+
+    if "session_continuation" in _installed or limit <= 0:
+        return
+    expired = MessageProcessor._has_session_expired
+    update = MessageProcessor._update_tracker_session
+
+    def _has_session_expired(self: Any, tracker: Any) -> bool:
+        return bool(expired(self, tracker)) or is_long_session(tracker, limit)
+
+    async def _update_tracker_session(
+        self: Any, tracker: Any, output_channel: Any, metadata: dict[str, Any] | None = None
+    ) -> None:
+        if is_long_session(tracker, limit) and not expired(self, tracker):
+            metadata = {**(metadata or {}), SESSION_CONTINUES: True}
+        await update(self, tracker, output_channel, metadata)
+
+    MessageProcessor._has_session_expired = _has_session_expired
+    MessageProcessor._update_tracker_session = _update_tracker_session
+    _installed.add("session_continuation")
+
+
 def install_event_class_cache() -> None:
     """Remember which Event class each stored type name resolves to (a found class only)."""
     from rasa.shared.core.events import Event
@@ -195,6 +255,7 @@ def main() -> None:
     install_inference_only_load()
     install_sqlite_wal()
     install_event_class_cache()
+    install_session_continuation(session_turn_limit())
     sys.argv[0] = "rasa"
     rasa_main()
 

@@ -183,6 +183,23 @@ async def test_new_session_keeps_only_the_place(domain: dict[str, Any]) -> None:
     assert events[1]["name"] == c.SLOT_LOCATION and events[1]["value"] == "五角场街道"
 
 
+@pytest.mark.anyio
+async def test_a_session_that_continues_a_long_one_keeps_every_slot(domain: dict[str, Any]) -> None:
+    slots = {c.SLOT_LOCATION: "五角场街道", **CONTACT, c.SLOT_TOPIC: c.TOPIC_ROUTE,
+             c.SLOT_SESSION_METADATA: {c.SESSION_CONTINUES: True, "request_id": "r1"}}
+    events = await ActionSessionStart().run(CollectingDispatcher(), make_tracker(slots=slots), domain)
+    carried = {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+    assert carried == {c.SLOT_LOCATION: "五角场街道", **CONTACT, c.SLOT_TOPIC: c.TOPIC_ROUTE}
+    assert [events[0]["event"], events[-1]["event"]] == ["session_started", "action"]
+
+
+@pytest.mark.anyio
+async def test_a_session_start_with_other_metadata_keeps_only_the_place(domain: dict[str, Any]) -> None:
+    slots = {c.SLOT_LOCATION: "五角场街道", **CONTACT, c.SLOT_SESSION_METADATA: {c.SESSION_CONTINUES: "yes"}}
+    events = await ActionSessionStart().run(CollectingDispatcher(), make_tracker(slots=slots), domain)
+    assert [e["name"] for e in events if e["event"] == "slot"] == [c.SLOT_LOCATION]
+
+
 def validate(
     method: str, value: str, slots: dict[str, Any] | None = None
 ) -> tuple[dict[str, Any], list[str]]:

@@ -269,3 +269,22 @@ def test_event_class_cache_resolves_every_type_name_as_rasa() -> None:
     assert result["after"] == result["before"] * 2
     # old "topic" events; the default for an unknown name; Rasa's error without a default
     assert result["before"][-3:] == [None, "Event", ["error", "Unknown event name 'unknown'."]]
+
+
+@pytest.mark.parametrize(("raw", "limit"), [("", 10), ("0", 0), ("3", 3), (" 25 ", 25)])
+def test_session_turn_limit_reads_the_environment(
+    monkeypatch: pytest.MonkeyPatch, raw: str, limit: int
+) -> None:
+    from service import rasa_entry
+
+    monkeypatch.setenv("IPGP_SESSION_TURNS", raw)
+    assert rasa_entry.session_turn_limit() == limit
+
+
+@pytest.mark.parametrize("raw", ["-1", "ten", "2.5"])
+def test_a_bad_session_turn_limit_is_refused_by_name(monkeypatch: pytest.MonkeyPatch, raw: str) -> None:
+    from service import rasa_entry
+
+    monkeypatch.setenv("IPGP_SESSION_TURNS", raw)
+    with pytest.raises(rasa_entry.SessionTurnsError, match="IPGP_SESSION_TURNS"):
+        rasa_entry.session_turn_limit()
