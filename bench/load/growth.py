@@ -1,9 +1,11 @@
-"""Per-turn latency and CPU as conversations grow: turns 1-2 against the last turns of long conversations.
+"""Per-turn latency and CPU as conversations grow: the first turns against the last of long conversations.
 
 python -m bench.load.growth --url http://127.0.0.1:8000 --ports 8000,5005,5055 --turns 50 --conversations 4
 
 One message at a time (no concurrency), so each turn's CPU is read from /proc around it: the CPU
-figures hold on a busy machine, the latencies do not.
+figures hold on a busy machine, the latencies do not. Each window is one cycle of the questions (so
+the windows ask the same things); CPU is the mean over the window's turns (the kernel counts CPU in
+10 ms ticks, so a median of a few turns is coarse).
 """
 
 from __future__ import annotations
@@ -57,9 +59,15 @@ def converse(client: httpx.Client, url: str, senders: list[str], turns: int, por
 def summarise(turns: list[Turn], numbers: range, ports: list[int]) -> str:
     chosen = [turn for turn in turns if turn.number in numbers]
     latency = statistics.median(turn.latency_ms for turn in chosen)
-    cpu = " ".join(f"{port}:{statistics.median(t.cpu_ms[port] for t in chosen):.0f}" for port in ports)
+    cpu = " ".join(f"{port}:{statistics.fmean(t.cpu_ms[port] for t in chosen):.1f}" for port in ports)
     label = f"turns {numbers.start}-{numbers.stop - 1} (n={len(chosen)})"
-    return f"{label}: median latency {latency:.0f} ms, CPU ms {cpu}"
+    return f"{label}: median latency {latency:.0f} ms, mean CPU ms {cpu}"
+
+
+def windows(turns: int, width: int) -> list[range]:
+    """The first, a middle and the last `width` turns of a `turns`-turn conversation."""
+    middle = max(1, turns // 2 - width // 2)
+    return [range(1, width + 1), range(middle, middle + width), range(turns - width + 1, turns + 1)]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -78,11 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     senders = [f"growth-{run_id}-{index}" for index in range(args.conversations)]
     with httpx.Client(timeout=30.0) as client:
         turns = converse(client, args.url.rstrip("/"), senders, args.turns, set(ports))
-    for numbers in (
-        range(1, 3),
-        range(args.turns // 2 - 1, args.turns // 2 + 1),
-        range(args.turns - 1, args.turns + 1),
-    ):
+    for numbers in windows(args.turns, min(len(QUESTIONS), args.turns)):
         print(summarise(turns, numbers, ports))
     return 0
 

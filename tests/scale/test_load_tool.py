@@ -15,7 +15,7 @@ import pytest
 from bench.load.__main__ import parse_args
 from bench.load.bench import parse_args as bench_args
 from bench.load.bench import report
-from bench.load.growth import SENDER_INTERVAL_S, converse, summarise
+from bench.load.growth import SENDER_INTERVAL_S, converse, summarise, windows
 from bench.load.procs import rss_by_port
 from bench.load.runner import (
     APOLOGY,
@@ -181,3 +181,8 @@ def test_growth_reads_cpu_per_turn_and_paces_each_sender(gateway: tuple[str, Swi
     assert all(turn.cpu_ms[port] >= 0 for turn in turns)
     assert time.monotonic() - started >= SENDER_INTERVAL_S  # the second turn waits for the sender limit
     assert "turns 1-2 (n=4)" in summarise(turns, range(1, 3), [port])
+
+
+def test_growth_windows_are_whole_question_cycles_at_the_start_middle_and_end() -> None:
+    assert windows(50, 8) == [range(1, 9), range(21, 29), range(43, 51)]
+    assert windows(8, 8) == [range(1, 9)] * 3
