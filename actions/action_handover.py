@@ -192,6 +192,21 @@ def corrections(text: str) -> dict[str, Any]:
     return changes
 
 
+class ActionAskConsent(Action):
+    """The handover form's consent question, stating the retention period the purge applies."""
+
+    def name(self) -> str:
+        return c.ACTION_ASK_CONSENT
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        text = resources.replies()["handover"]["consent"].format(days=handover_terms().retention_days)
+        buttons = [{"title": word, "payload": payload} for payload, word in PAYLOAD_WORDS.items()]
+        dispatcher.utter_message(text=text, buttons=buttons)
+        return []
+
+
 class ActionCreateReferral(Action):
     """With consent and confirmed details: a `referral` payload (stored by the gateway) and a
     confirmation with its reference number; otherwise says that nothing was kept."""

@@ -60,6 +60,7 @@ HANDOVER_FORM = "handover_form"
 # Actions
 ACTION_RESPOND = "action_respond"
 ACTION_CREATE_REFERRAL = "action_create_referral"
+ACTION_ASK_CONSENT = "action_ask_consent"  # the form's consent question, with the retention period
 ACTION_SESSION_START = "action_session_start"
 VALIDATE_HANDOVER_FORM = "validate_handover_form"
 

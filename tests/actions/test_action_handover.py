@@ -97,6 +97,25 @@ async def test_a_configured_call_back_period_is_stated(
     assert "保存180天后删除" in dispatcher.messages[0]["text"]
 
 
+@pytest.mark.anyio
+@pytest.mark.parametrize("days", [180, 30])
+async def test_the_consent_question_states_the_retention_period_applied(
+    domain: dict[str, Any], monkeypatch: pytest.MonkeyPatch, days: int
+) -> None:
+    monkeypatch.setattr(action_handover, "handover_terms", lambda: HandoverTerms(retention_days=days))
+    dispatcher = CollectingDispatcher()
+    assert await action_handover.ActionAskConsent().run(dispatcher, make_tracker(), domain) == []
+    [message] = dispatcher.messages
+    assert f"保存不超过{days}天" in message["text"] and "同意吗" in message["text"]
+    buttons = [(b["title"], b["payload"]) for b in message["buttons"]]
+    assert buttons == [("同意", "/affirm"), ("不同意", "/deny")]
+
+
+def test_the_form_asks_for_consent_through_the_action_not_a_fixed_response(domain: dict[str, Any]) -> None:
+    assert c.ACTION_ASK_CONSENT in domain["actions"]
+    assert f"utter_ask_{c.SLOT_CONSENT}" not in domain["responses"]
+
+
 def test_the_gateway_states_the_same_terms_it_applies(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("IPGP_RETENTION_DAYS", "30")
     monkeypatch.setenv("IPGP_HANDOVER_CALLBACK_DAYS", "2")
