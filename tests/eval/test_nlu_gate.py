@@ -44,3 +44,23 @@ def test_the_gate_is_the_mean_over_the_seeds(
     monkeypatch.setattr(sys, "argv", ["nlu_cv.py", "--seeds", "1", "2", "--min", "0.93"])
     assert (nlu_cv.main() == 0) is passed
 
+
+
+def test_rasa_runs_with_fixed_hashing_and_deterministic_kernels(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: dict[str, Any] = {}
+
+    def fake_subprocess_run(command: list[str], check: bool, env: dict[str, str]) -> None:
+        seen.update(command=command, env=env)
+
+    monkeypatch.setattr(nlu_cv.subprocess, "run", fake_subprocess_run)
+    monkeypatch.setenv("PYTHONHASHSEED", "random")
+    monkeypatch.setenv("IPGP_MODEL_DIR", "/models/e5")
+    args = nlu_cv.argparse.Namespace(config=Path("config.yml"), nlu=Path("bot"), folds=3, out=tmp_path)
+    assert nlu_cv.run_seed(7, args) == tmp_path / "seed-7"
+    assert seen["env"]["PYTHONHASHSEED"] == nlu_cv.PYTHONHASHSEED != "random"
+    assert seen["env"]["IPGP_MODEL_DIR"] == "/models/e5"
+    script, seed = seen["command"][2], seen["command"][3]
+    assert "tf.config.experimental.enable_op_determinism()" in script
+    assert seed == "7"

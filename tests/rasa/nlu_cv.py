@@ -3,6 +3,8 @@
 `rasa test nlu --cross-validation` shuffles its folds without a seed, so two runs on the same data
 differed by 0.02 around the 0.93 gate. Here each seed fixes the folds (DIET's own random_seed is in
 config.yml), every seed writes its report to OUT/seed-N, and the gate is the mean over the seeds.
+Rasa runs in a child interpreter with a fixed PYTHONHASHSEED (set and dict order cannot change between
+runs) and TensorFlow's op determinism on, so the same data and seed give the same report.
 
 Usage (Rasa's interpreter): .venv-rasa/bin/python tests/rasa/nlu_cv.py --seeds 1 2 --min 0.93
 """
@@ -10,6 +12,7 @@ Usage (Rasa's interpreter): .venv-rasa/bin/python tests/rasa/nlu_cv.py --seeds 1
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -17,10 +20,14 @@ from pathlib import Path
 
 from intent_f1 import read_report
 
-# Runs `rasa test nlu` in a fresh interpreter with StratifiedKFold's shuffle seeded.
+# Runs `rasa test nlu` in a fresh interpreter with StratifiedKFold's shuffle seeded and TensorFlow's
+# kernels deterministic (DIET's random_seed fixes initial weights and batches, not kernel choices).
 _SEEDED_RASA = """
 import sys
 import sklearn.model_selection as selection
+import tensorflow as tf
+
+tf.config.experimental.enable_op_determinism()
 
 seed = int(sys.argv[1])
 base = selection.StratifiedKFold
@@ -41,12 +48,22 @@ main()
 """
 
 
+# Hash randomisation is fixed when an interpreter starts, so it is set in the child's environment.
+PYTHONHASHSEED = "0"
+
+
+def rasa_env() -> dict[str, str]:
+    """The child interpreter's environment: this one's, with string hashing fixed."""
+    return {**os.environ, "PYTHONHASHSEED": PYTHONHASHSEED}
+
+
 def run_seed(seed: int, args: argparse.Namespace) -> Path:
     """One cross-validation with folds fixed by `seed`; returns its report directory."""
     out = args.out / f"seed-{seed}"
     rasa_args = ["--config", str(args.config), "--nlu", str(args.nlu), "--cross-validation",
                  "--folds", str(args.folds), "--out", str(out)]
-    subprocess.run([sys.executable, "-c", _SEEDED_RASA, str(seed), *rasa_args], check=True)
+    command = [sys.executable, "-c", _SEEDED_RASA, str(seed), *rasa_args]
+    subprocess.run(command, check=True, env=rasa_env())
     return out
 
 
