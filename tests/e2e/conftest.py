@@ -52,12 +52,12 @@ def private_index(index_dir: Path) -> Path:
     return index_dir
 
 
-@pytest.fixture(scope="session")
-def running_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBot]:
+@contextmanager
+def bot_in(var_dir: Path, env: dict[str, str] | None = None) -> Iterator[RunningBot]:
+    """The three processes on free ports with their files in var_dir; `env` adds to this process's."""
     for needed in (RASA_BIN, RASA_MODEL):
         if not needed.exists():
             pytest.fail(f"{needed} is missing: run `make test`, which builds it first")
-    var_dir = tmp_path_factory.mktemp("bot-var")
     settings = Settings(
         port=free_port(),
         rasa_port=free_port(),
@@ -65,13 +65,20 @@ def running_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBot
         var_dir=var_dir,
         index_dir=private_index(var_dir / "index"),
     )
-    supervisor = Supervisor(specs(settings, RASA_BIN, RASA_MODEL), log_dir=var_dir / "logs")
+    supervisor = Supervisor(specs(settings, RASA_BIN, RASA_MODEL), log_dir=var_dir / "logs",
+                            base_env={**os.environ, **(env or {})})
     supervisor.start()
     try:
         supervisor.wait_healthy(timeout_s=240)
         yield RunningBot(f"http://{settings.host}:{settings.port}", supervisor, settings, var_dir / "logs")
     finally:
         supervisor.stop()
+
+
+@pytest.fixture(scope="session")
+def running_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBot]:
+    with bot_in(tmp_path_factory.mktemp("bot-var")) as bot:
+        yield bot
 
 
 # ---- Browser tests: Debian's chromium driven by Playwright, gateways in a thread -------------------

@@ -6,7 +6,6 @@ the same conversations on the shared bot (limit 10, never reached here) must get
 
 from __future__ import annotations
 
-import os
 import re
 import sqlite3
 from collections.abc import Iterator
@@ -15,9 +14,7 @@ import httpx
 import pytest
 
 from service.conversation import conversation_id
-from service.settings import Settings
-from service.supervisor import Supervisor, specs
-from tests.e2e.conftest import RASA_BIN, RASA_MODEL, RunningBot, free_port, private_index
+from tests.e2e.conftest import RunningBot, bot_in
 
 pytestmark = pytest.mark.e2e
 
@@ -31,17 +28,8 @@ REFERENCE = re.compile(r"YP-\d{8}-\w+")  # handover numbers are random
 
 @pytest.fixture(scope="module")
 def short_session_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBot]:
-    var_dir = tmp_path_factory.mktemp("short-session-bot")
-    settings = Settings(port=free_port(), rasa_port=free_port(), action_port=free_port(), var_dir=var_dir,
-                        index_dir=private_index(var_dir / "index"))
-    supervisor = Supervisor(specs(settings, RASA_BIN, RASA_MODEL), log_dir=var_dir / "logs",
-                            base_env={**os.environ, "IPGP_SESSION_TURNS": str(LIMIT)})
-    supervisor.start()
-    try:
-        supervisor.wait_healthy(timeout_s=240)
-        yield RunningBot(f"http://{settings.host}:{settings.port}", supervisor, settings, var_dir / "logs")
-    finally:
-        supervisor.stop()
+    with bot_in(tmp_path_factory.mktemp("short-session-bot"), {"IPGP_SESSION_TURNS": str(LIMIT)}) as bot:
+        yield bot
 
 
 def replies(bot: RunningBot, sender: str, messages: list[str]) -> list[list[str]]:
