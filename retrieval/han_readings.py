@@ -20,7 +20,8 @@ from functools import lru_cache
 from pathlib import Path
 
 FIRST, LAST = 0x4E00, 0x9FFF  # the characters `readings` answers for
-DEFAULT_TABLE = Path(__file__).resolve().parents[1] / ".cache" / "han-readings.tsv"
+ROOT = Path(__file__).resolve().parents[1]  # where `python -m retrieval.han_readings` finds the package
+DEFAULT_TABLE = ROOT / ".cache" / "han-readings.tsv"
 VERSION_LINE = "# han-readings 1"  # changes when the format or the source changes
 
 log = logging.getLogger(__name__)
@@ -82,7 +83,7 @@ def load(path: Path = DEFAULT_TABLE) -> dict[str, frozenset[str]]:
         pass
     command = [sys.executable, "-m", "retrieval.han_readings", "--out", str(path)]
     try:
-        subprocess.run(command, check=True, capture_output=True, timeout=120)
+        subprocess.run(command, cwd=ROOT, check=True, capture_output=True, timeout=120)
         return read_table(path)
     except (OSError, subprocess.SubprocessError, ReadingsTableError) as error:
         log.warning("pinyin readings table unavailable (%s); using pypinyin in this process", error)

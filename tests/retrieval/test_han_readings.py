@@ -41,6 +41,16 @@ def test_a_missing_table_is_written_by_a_child_and_pypinyin_stays_out_of_this_pr
     assert path.read_text(encoding="utf-8").startswith(VERSION_LINE + "\n")
 
 
+def test_a_missing_table_is_written_whatever_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.chdir(tmp_path)  # the child must still find the retrieval package
+    path = tmp_path / "readings.tsv"
+    assert han_readings.load(path)["权"] == frozenset({"quan"})
+    assert read_table(path)["权"] == frozenset({"quan"})
+    assert "readings table unavailable" not in caplog.text
+
+
 @pytest.mark.parametrize("content", ["", "# han-readings 0\n一\tyi\n", VERSION_LINE + "\n一yi\n"],
                          ids=["empty", "old-version", "malformed"])
 def test_a_bad_table_is_refused_by_name_and_written_again_on_load(tmp_path: Path, content: str) -> None:
