@@ -91,15 +91,52 @@ def profile_of(slots: dict[str, Any]) -> dict[str, tuple[str, ...]]:
     return profile
 
 
-def changed_field(key: str) -> str | None:
-    """The field a change request names (“修改行业”), when the text asks for a change."""
-    words = texts()
-    if not _has(key, words["change_words"]):
-        return None
-    for field, cues in words["field_cues"].items():
+def _field_of(key: str) -> str | None:
+    """The first field whose cue the text holds."""
+    for field, cues in texts()["field_cues"].items():
         if _has(key, cues):
             return str(field)
-    return ""
+    return None
+
+
+def changed_field(key: str) -> str | None:
+    """The field a change request names (“修改行业”), "" when it names none, None when it is no change."""
+    if not _has(key, texts()["change_words"]):
+        return None
+    return _field_of(key) or ""
+
+
+def bare_field(key: str) -> str | None:
+    """The field a reply names by itself (“行业”, “所在地”): a change request at the read-back."""
+    words = texts()
+    for field, label in words["field_labels"].items():
+        if key in (_key(cue) for cue in [label, *words["field_cues"][field]]):
+            return str(field)
+    return None
+
+
+def change_buttons() -> list[dict[str, str]]:
+    """One button per field for “修改” without a field; each says a change request changed_field reads."""
+    words = texts()
+    template = words["form"]["change_button"]
+    titles = [template.format(label=label) for label in words["field_labels"].values()]
+    return [{"title": title, "payload": title} for title in titles]
+
+
+def new_answer_text(key: str) -> str:
+    """What a change request says after its change word and field (“行业改成人工智能” → “人工智能”)."""
+    words = texts()
+    said = key
+    for word in words["change_words"]:
+        if _key(word) in said:
+            said = said.rsplit(_key(word), 1)[1]
+    cues = [words["field_labels"][f] for f in words["field_cues"]]
+    cues += [cue for f in words["field_cues"] for cue in words["field_cues"][f]]
+    for cue in sorted(cues, key=len, reverse=True):
+        if said.startswith(_key(cue)):
+            said = said[len(_key(cue)) :]
+            break
+    return said.lstrip("为成到：: ")
 
 
 class ValidateCheckupForm(RawAnswerForm):
@@ -131,14 +168,17 @@ class ValidateCheckupForm(RawAnswerForm):
             self._say(dispatcher, "back")
             return {slot: None, ALL_SLOTS[index - 1]: None}
         field = changed_field(key)
+        if field is None and slot == c.SLOT_CHECKUP_CONFIRMED:
+            field = bare_field(key)
         if field is None:
             return None
         if not field:
-            self._say(dispatcher, "change_which")
+            dispatcher.utter_message(text=words["form"]["change_which"], buttons=change_buttons())
             return {slot: None}
         target = next(s for s, f in c.CHECKUP_SLOTS.items() if f == field)
         changes: dict[str, Any] = {slot: None, target: None}
-        value = parse_answer(field, text, resources.directory_or_none())
+        said = new_answer_text(key)
+        value = parse_answer(field, said, resources.directory_or_none()) if said else None
         if value is not None and value != SKIPPED:  # “行业改成人工智能”: the new answer at once
             changes[target] = value
         else:
@@ -224,7 +264,8 @@ class ActionCheckupReport(Action):
         dispatcher.utter_message(
             text=text,
             buttons=list(words["report"]["buttons"]),
-            json_message={"checkup": report_payload(report, words["report"])} if not report.empty else None,
+            # an empty report too: the gateway counts every check-up's profile (no print link for it)
+            json_message={"checkup": report_payload(report, words["report"])},
         )
         events = clear_checkup()
         if location is not None:  # the company's place is kept for later routing, as when named

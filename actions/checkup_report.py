@@ -6,7 +6,7 @@ Pure functions over a loaded knowledge base; `actions/checkup.py` reads the prof
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from actions.routing import RouteQuery, route, serves, type_query
@@ -49,6 +49,8 @@ class ReportLine:
     source: str  # the citation shown under the line
     entry_id: str  # the checkup.yml entry that matched
     demo: bool = False
+    brief: str = ""  # the line in a few words (channels with little room, WeChat): the entry's reason
+    title: str = ""  # the cited entry's title, a short citation beside the brief
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,7 @@ def _entry_line(entry: CheckupEntry, builder: _Builder) -> ReportLine:
         title = rule.title if status in rule.title else f"{rule.title}（{status}）"
         text = f"{entry.reason}{title}。{facts}"
         source = _dated(rule.source, rule.source_date)
+        short = rule.title
     elif ref.kind == "faq":
         faq = next(f for f in base.faq if f.id == ref.id)
         values = {k: str(v) for k, v in faq.model_dump(mode="json").items()}
@@ -119,13 +122,17 @@ def _entry_line(entry: CheckupEntry, builder: _Builder) -> ReportLine:
         status = "" if faq.status.value == "current" else f"（{status_words[faq.status.value]}）"
         text = f"{entry.reason}{status}{facts}"
         source = _dated(faq.source, faq.source_date)
+        short = faq.question
     else:
         document = next(d for d in base.documents if d.meta.id == ref.id)
         meta = document.meta
         text = entry.reason + texts["quote"].format(quote=ref.quote)
         cited = f"《{meta.title}》" + (f"（{meta.number}）" if meta.number else "")
         source = _dated(cited, meta.date.isoformat() if meta.date else "")
-    return ReportLine(entry.section, text, ref.kind, ref.id, source, entry.id)
+        short = meta.number or f"《{meta.title}》"
+    return ReportLine(
+        entry.section, text, ref.kind, ref.id, source, entry.id, brief=entry.reason, title=short
+    )
 
 
 def _station_line(station: Station, entry: CheckupEntry, texts: dict[str, Any]) -> ReportLine:
@@ -138,7 +145,12 @@ def _station_line(station: Station, entry: CheckupEntry, texts: dict[str, Any]) 
         phone=station.phone or missing,
     )
     source = _dated(station.source or station.name, station.source_date)
-    return ReportLine(entry.section, text, "station", station.id, source, entry.id, demo=station.demo)
+    brief = texts["station_brief"].format(
+        name=station.name, demo=texts["demo"] if station.demo else "", phone=station.phone or missing
+    )
+    return ReportLine(
+        entry.section, text, "station", station.id, source, entry.id, demo=station.demo, brief=brief
+    )
 
 
 def stations_for(
@@ -173,7 +185,9 @@ def _where_lines(entry: CheckupEntry, builder: _Builder) -> None:
         "missing": texts["missing_type"].format(label=label),
     }.get(status, "")
     text = f"{entry.reason}{note}"
-    builder.add(ReportLine(entry.section, text, "station_type", type_.value, source, entry.id))
+    brief = entry.reason + texts["brief_notes"].get(status, "").format(label=label)
+    line = ReportLine(entry.section, text, "station_type", type_.value, source, entry.id)
+    builder.add(replace(line, brief=brief, title=label))
     if status == "none":
         return
     for station in stations:
@@ -228,6 +242,8 @@ def report_payload(report: Report, texts: dict[str, Any]) -> dict[str, Any]:
                         "ref": {"kind": line.ref_kind, "id": line.ref_id},
                         "entry": line.entry_id,
                         "demo": line.demo,
+                        "brief": line.brief,
+                        "title": line.title,
                     }
                     for line in report.section(section)
                 ],

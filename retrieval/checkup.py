@@ -14,6 +14,9 @@ if TYPE_CHECKING:
 
 RULE_FIELDS = frozenset(Rule.model_fields) - {"id"}
 FAQ_FIELDS = frozenset(Faq.model_fields) - {"id"}
+# What an enterprise must know of a policy it can apply for: who may apply, and how much. A rule line
+# in 可以申请 always shows both, so a fact the rule lacks is said to be missing (未见公开来源).
+APPLY_RULE_FIELDS = ("eligible", "rate_and_cap")
 
 
 def _squeeze(text: str) -> str:
@@ -36,6 +39,15 @@ def entry_problems(entry: CheckupEntry, base: KnowledgeBase) -> list[tuple[str, 
         if not any(r.id == ref.id for r in base.rules):
             problems.append(("ref.id", f"rules.yml 中没有这条规定：{ref.id}"))
         problems += [("ref.fields", f"规定没有这个字段：{f}") for f in ref.fields if f not in RULE_FIELDS]
+        missing = [f for f in APPLY_RULE_FIELDS if f not in ref.fields]
+        if entry.section.value == "apply" and missing:
+            problems.append(
+                (
+                    "ref.fields",
+                    "“可以申请/可以利用”引用规定时须摘录 eligible（申请对象）和 rate_and_cap（标准与上限），"
+                    f"规定没写的报告写“未见公开来源”；缺少：{'、'.join(missing)}",
+                )
+            )
     elif ref.kind == "faq":
         if not any(f.id == ref.id for f in base.faq):
             problems.append(("ref.id", f"faq.yml 中没有这条问答：{ref.id}"))

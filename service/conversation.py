@@ -105,12 +105,15 @@ def _tell_stored_numbers(response: ChatResponse, renumbered: dict[str, str]) -> 
 
 
 async def _link_checkups(store: Store, conversation: str, conversion: Conversion) -> None:
-    """Keep each check-up report for its print page and add the page's link to the reply."""
+    """Keep each check-up report for the dashboard and its print page, and add the page's link to the
+    reply; a report with nothing matched is kept for the dashboard only (no page to print)."""
     for index, report in conversion.checkups:
         try:
             token = await run_in_threadpool(store.add_checkup_report, conversation, report)
         except SQLAlchemyError as error:
             log.warning("check-up report not kept, no print link: %s", type(error).__name__)
+            continue
+        if not report.get("sections"):
             continue
         reply = conversion.response.replies[index]
         reply.report_url = checkup_path(token)

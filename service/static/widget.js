@@ -62,6 +62,7 @@
     noContact: "暂无公开联系方式",
     missing: (labels) => `${labels}暂无公开信息`,
     human: ["转人工", "/request_human"],
+    checkup: ["知识产权体检", "/start_checkup"], // as the greeting's button (domain.yml utter_greet)
     unnamed: "未命名机构",
   };
   // Why an answer did not help (codes of service/routers/feedback.py REASONS) and the closing scale.
@@ -300,7 +301,8 @@
   }
 
   function renderWelcome() {
-    const chips = chipGroup("quick suggestions", "您可以这样问", SUGGESTIONS.map((q) => [q, q]));
+    const items = [TEXT.checkup, ...SUGGESTIONS.map((q) => [q, q])];
+    const chips = chipGroup("quick suggestions", "您可以这样问", items);
     return el("div", { className: "turn bot welcome" }, [
       el("span", { className: "avatar", text: "IP", attrs: { "aria-hidden": "true" } }),
       el("div", { className: "stack" }, [el("div", { className: "bubble", text: WELCOME }), chips]),

@@ -136,6 +136,8 @@ class Responder:
         return self._first_part_keeping_the_rest(openid, "\n\n".join(sections))
 
     def _first_part_keeping_the_rest(self, openid: str, reply: str) -> str:
+        if size(reply) <= LIMIT_BYTES:  # one message: no room needed for the "继续" hint
+            return reply
         hint = text.MORE_PARTS.format(count=99)
         parts = split_message(reply, LIMIT_BYTES - size(hint) - 2)
         if len(parts) == 1:

@@ -10,11 +10,18 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import constants as c
 from actions import resources
-from actions.checkup import ALL_SLOTS, ActionCheckupReport, ValidateCheckupForm, parse_answer
+from actions.checkup import (
+    ALL_SLOTS,
+    ActionCheckupReport,
+    ValidateCheckupForm,
+    changed_field,
+    parse_answer,
+    profile_of,
+)
 from actions.checkup_report import MAX_UNLOCATED
 from actions.routing import serves
 from retrieval.knowledge import KnowledgeBase, load_knowledge
-from retrieval.schema import CHECKUP_OPTIONS, StationType
+from retrieval.schema import CHECKUP_FIELDS, CHECKUP_OPTIONS, SKIPPED, StationType
 from tests.actions.conftest import make_tracker
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,6 +43,7 @@ class Run:
     def __init__(self) -> None:
         self.slots: dict[str, Any] = dict.fromkeys(ALL_SLOTS)
         self.said: list[str] = []
+        self.buttons: list[dict[str, Any]] = []  # of the last message that had any
         self.ended = False
         self.report: dict[str, Any] = {}
 
@@ -57,6 +65,7 @@ class Run:
             if event["event"] == "slot" and event["name"] == c.SLOT_REQUESTED and event["value"] is None:
                 self.ended = True
         self.said += [m["text"] for m in dispatcher.messages if m.get("text")]
+        self.buttons = next((m["buttons"] for m in dispatcher.messages if m.get("buttons")), self.buttons)
         if self.requested is None:
             self.ended = True
 
@@ -176,16 +185,28 @@ PROFILES: list[tuple[str, list[str], set[str]]] = [
         ["智能制造", "长海路街道", "大中型企业", "专利、商标、版权", "融资、品牌建设", "没有", "生成报告"],
         {"financing-jizhirong", "where-trademark", "where-copyright", "large-demonstration"},
     ),
+    ("skip everything", [SKIPPED] * 6 + ["生成报告"], set()),
 ]
 
 
-def test_profiles_cover_every_industry_and_ip_option() -> None:
-    industries = {answers[0] for _, answers, _ in PROFILES}
-    assert set(CHECKUP_OPTIONS["industry"]) <= industries
-    held = {part for _, answers, _ in PROFILES for part in answers[3].split("、")}
-    assert set(CHECKUP_OPTIONS["ip"]) <= held
-    assert any("融资" in answers[4] for _, answers, _ in PROFILES)
-    assert any(answers[5] in ("国内纠纷", "海外纠纷") for _, answers, _ in PROFILES)
+def parsed(answers: list[str], base: KnowledgeBase) -> dict[str, tuple[str, ...]]:
+    """The profile the form reads from a script's six answers (in question order)."""
+    questions = c.CHECKUP_SLOTS.items()
+    slots = {slot: parse_answer(f, a, base) for (slot, f), a in zip(questions, answers, strict=False)}
+    assert None not in slots.values(), slots  # every scripted answer is understood
+    return profile_of(slots)
+
+
+def test_profiles_cover_every_industry_and_ip_option(base: KnowledgeBase) -> None:
+    profiles = [parsed(answers, base) for _, answers, _ in PROFILES]
+    for field in ("industry", "ip"):
+        chosen = {value for profile in profiles for value in profile[field]}
+        assert set(CHECKUP_OPTIONS[field]) <= chosen, set(CHECKUP_OPTIONS[field]) - chosen
+    assert any("融资" in p["plans"] for p in profiles)
+    assert any("开拓海外市场" in p["plans"] for p in profiles)  # overseas plans
+    disputes = {value for p in profiles for value in p["dispute"]}
+    assert {"海外纠纷", "国内纠纷"} <= disputes
+    assert any(not any(p.values()) for p in profiles)  # the skip-all case
 
 
 @pytest.mark.anyio
@@ -196,6 +217,9 @@ async def test_scripted_checkup_is_grounded(
     run, message = await checkup(answers, domain)
     entries = {line["entry"] for line in lines(message["custom"])}
     assert expected <= entries, expected - entries
+    if not expected:  # nothing to match: said so, no report lines
+        assert "没有找到对口" in message["text"] and not entries
+        return
     place = run.slots[c.SLOT_CHECKUP_LOCATION]
     assert_grounded(message["custom"], base, None if place in (None, "跳过") else place)
     text = message["text"]
@@ -238,7 +262,8 @@ async def test_missing_facts_are_said_to_be_missing(domain: dict[str, Any]) -> N
 async def test_skipping_everything_says_nothing_matched_and_offers_a_person(domain: dict[str, Any]) -> None:
     run, message = await checkup(["跳过"] * 6 + ["生成报告"], domain)
     assert "没有找到对口" in message["text"]
-    assert not message.get("custom")
+    # the profile still goes to the gateway, for the dashboard's count; no lines, so no print page
+    assert message["custom"]["checkup"] == {"profile": {f: [] for f in CHECKUP_FIELDS}, "sections": []}
     assert {"title": "转人工", "payload": "/request_human"} in message["buttons"]
     assert all(run.slots[s] == "跳过" for s in c.CHECKUP_SLOTS)
 
@@ -270,6 +295,56 @@ async def test_back_change_and_invalid_answers(domain: dict[str, Any]) -> None:
     assert run.ended
     message = await run.finish(domain)
     assert "行业 生命健康" in message["text"] and "所在地 殷行街道" in message["text"]
+
+
+async def at_read_back(domain: dict[str, Any]) -> Run:
+    run = Run()
+    for answer in ["人工智能", "五角场", "中小微企业", "专利", "融资", "没有"]:
+        await run.say(answer, domain)
+    assert run.requested == c.SLOT_CHECKUP_CONFIRMED
+    return run
+
+
+@pytest.mark.anyio
+async def test_change_at_the_read_back_offers_each_field_and_takes_a_bare_field_name(
+    domain: dict[str, Any],
+) -> None:
+    run = await at_read_back(domain)
+    await run.say("修改", domain)
+    assert run.requested == c.SLOT_CHECKUP_CONFIRMED and "修改哪一项" in run.said[-1]
+    titles = [b["title"] for b in run.buttons]
+    assert titles[:2] == ["修改行业", "修改所在地"] and len(titles) == len(c.CHECKUP_SLOTS)
+    fields = [changed_field(title) for title in titles]  # each button says a change the form reads
+    assert fields == list(c.CHECKUP_SLOTS.values())
+    await run.say("行业", domain)
+    assert run.requested == c.SLOT_CHECKUP_INDUSTRY  # the industry question again
+    assert run.slots[c.SLOT_CHECKUP_LOCATION] == "五角场街道"  # the other answers stay
+    await run.say("生命健康", domain)
+    assert run.requested == c.SLOT_CHECKUP_CONFIRMED
+    await run.say("所在地", domain)
+    assert run.requested == c.SLOT_CHECKUP_LOCATION
+    await run.say("长阳创谷", domain)
+    await run.say("生成报告", domain)
+    message = await run.finish(domain)
+    assert "行业 生命健康" in message["text"] and "所在地 长阳创谷" in message["text"]
+
+
+@pytest.mark.anyio
+async def test_a_change_naming_only_the_field_asks_again_instead_of_reading_an_answer(
+    domain: dict[str, Any],
+) -> None:
+    run = await at_read_back(domain)
+    await run.say("修改纠纷", domain)  # “纠纷” is also a word for 国内纠纷: not an answer here
+    assert run.requested == c.SLOT_CHECKUP_DISPUTE and run.slots[c.SLOT_CHECKUP_DISPUTE] is None
+    await run.say("纠纷改成海外纠纷", domain)
+    assert run.slots[c.SLOT_CHECKUP_DISPUTE] == "海外纠纷"
+
+
+@pytest.mark.anyio
+async def test_a_bare_field_name_is_no_answer_to_a_question(domain: dict[str, Any]) -> None:
+    run = Run()
+    await run.say("行业", domain)  # at the first question “行业” names nothing to choose
+    assert run.requested == c.SLOT_CHECKUP_INDUSTRY and "没看懂" in run.said[-1]
 
 
 @pytest.mark.anyio

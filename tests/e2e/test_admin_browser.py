@@ -375,6 +375,9 @@ def test_staff_write_a_checkup_rule_in_the_form_and_publish_it(
     assert form.locator("[data-field='ref.quote']").is_hidden()
     form.locator("select[name='ref.id']").select_option(label="质押贷款贴息")
     form.locator("[data-field='ref.fields'] label:has-text('标准与上限') input").check()
+    save_form(page)  # 可以申请 from a rule must also say who may apply
+    page.wait_for_selector("#main .field-error[data-for='ref.fields']:has-text('eligible')")
+    form.locator("[data-field='ref.fields'] label:has-text('申请对象') input").check()
     page.screenshot(path=str(artifacts / "admin-checkup-form-1280.png"), full_page=True)
     save_form(page)
     page.wait_for_selector("#main form.entry-form", state="detached")
@@ -390,7 +393,7 @@ def test_staff_write_a_checkup_rule_in_the_form_and_publish_it(
         "kind": "rule",
         "id": "pledge-subsidy",
         "quote": "",
-        "fields": ["rate_and_cap"],
+        "fields": ["eligible", "rate_and_cap"],
     }
 
 

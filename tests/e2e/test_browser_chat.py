@@ -178,7 +178,8 @@ def test_answer_citation_quick_reply_station_and_feedback(
     page = new_page()
     page.goto(url + "/")
     expect(page.locator(".welcome .bubble")).to_contain_text("杨浦知识产权全科医生")
-    expect(page.locator(".suggestions .chip")).to_have_count(4)
+    expect(page.locator(".suggestions .chip")).to_have_count(5)
+    expect(page.locator(".suggestions .chip").first).to_have_text("知识产权体检")  # starts the check-up
 
     ask(page, "知识产权质押贷款有贴息吗？")
     expect(bot_turns(page)).to_have_count(1)

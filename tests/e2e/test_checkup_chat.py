@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -23,12 +22,11 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def bot(running_bot: RunningBot) -> RunningBot:
-    """The bot, its live knowledge holding checkup.yml (a build made before the check-up lacks it
-    until the next `make index`; copying it in is what that rebuild would do)."""
+    """The bot, its live knowledge holding this checkout's checkup.yml (tests/e2e/conftest.py
+    private_index copies it in before the processes start)."""
     live = live_knowledge_dir(running_bot.settings.index_dir)
     assert live is not None
-    if not (live / CHECKUP_FILE).exists():
-        shutil.copy(ROOT / "knowledge" / CHECKUP_FILE, live / CHECKUP_FILE)
+    assert (live / CHECKUP_FILE).read_bytes() == (ROOT / "knowledge" / CHECKUP_FILE).read_bytes()
     return running_bot
 
 
@@ -102,7 +100,11 @@ def test_widget_completes_a_checkup_as_cards_with_a_print_link(
         turns.last.locator(".quick .chip", has_text=title).first.click()
         expect(turns).to_have_count(before + 1, timeout=30000)
 
-    send("知识产权体检")
+    chip = page.locator(".welcome .suggestions .chip", has_text="知识产权体检")  # the welcome screen's chip
+    expect(chip).to_have_count(1)
+    page.screenshot(path=artifacts / f"checkup-welcome-{'phone' if phone else 'desktop'}.png")
+    chip.click()
+    expect(page.locator(".turn.user .bubble").first).to_have_text("知识产权体检")  # not "/start_checkup"
     expect(turns).to_have_count(1, timeout=60000)
     expect(turns.last).to_contain_text("第1步")
     choose("人工智能")

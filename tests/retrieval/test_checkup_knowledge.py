@@ -18,7 +18,11 @@ GOOD = {
     "id": "financing",
     "section": "apply",
     "when": {"plans": ["融资"]},
-    "ref": {"kind": "rule", "id": "yp-ip-pledge-loan-interest-subsidy", "fields": ["rate_and_cap"]},
+    "ref": {
+        "kind": "rule",
+        "id": "yp-ip-pledge-loan-interest-subsidy",
+        "fields": ["eligible", "rate_and_cap"],
+    },
     "reason": "您有融资打算。",
 }
 
@@ -90,6 +94,22 @@ def test_without_the_file_nothing_matches(real_copy: Path) -> None:
             "ref.fields",
             "amount",
         ),
+        (  # 可以申请 from a rule: who may apply and how much, said missing when the rule lacks them
+            {
+                "ref": {
+                    "kind": "rule",
+                    "id": "yp-jizhirong-pledge-credit",
+                    "fields": ["funded", "rate_and_cap"],
+                }
+            },
+            "ref.fields",
+            "缺少：eligible",
+        ),
+        (
+            {"ref": {"kind": "rule", "id": "yp-jizhirong-pledge-credit", "fields": ["eligible"]}},
+            "ref.fields",
+            "缺少：rate_and_cap",
+        ),
         ({"section": "where", "ref": {"kind": "station_type", "id": "bank"}}, "ref.id", "bank"),
         ({"ref": {"kind": "station_type", "id": "court"}}, "section", "去哪里办"),
         ({"section": "where"}, "ref.kind", "station_type"),
@@ -110,6 +130,21 @@ def test_bad_entries_name_file_entry_and_field(
     assert error.entry.startswith("bad-entry")
     assert field in error.field.split(", ")
     assert words in error.message
+
+
+def test_other_sections_may_cite_a_rule_by_any_field(real_copy: Path) -> None:
+    ref = {"kind": "rule", "id": "yp-ip-pledge-loan-interest-subsidy", "fields": ["how_to_apply"]}
+    step = {**GOOD, "id": "step", "section": "next", "ref": ref}
+    write(real_copy, [GOOD, step])
+    assert [e.id for e in load_knowledge(real_copy).checkup] == ["financing", "step"]
+
+
+def test_every_apply_rule_line_says_who_may_apply_and_how_much() -> None:
+    base = load_knowledge(ROOT / "knowledge")
+    applied = [e for e in base.checkup if e.section == CheckupSection.apply and e.ref.kind == "rule"]
+    assert {"financing-jizhirong", "overseas-insurance", "patent-overseas-subsidy"} <= {e.id for e in applied}
+    for entry in applied:
+        assert {"eligible", "rate_and_cap"} <= set(entry.ref.fields), entry.id
 
 
 def test_duplicate_ids_are_refused(real_copy: Path) -> None:

@@ -25,7 +25,7 @@ RULE = {
     "id": "financing",
     "section": "apply",
     "when": {"plans": ["融资"]},
-    "ref": {"kind": "rule", "id": "pledge-subsidy", "fields": ["rate_and_cap"]},
+    "ref": {"kind": "rule", "id": "pledge-subsidy", "fields": ["eligible", "rate_and_cap"]},
     "reason": "您有融资打算。",
 }
 FINANCING = {
@@ -80,6 +80,11 @@ QUOTE = "对符合条件的企业给予质押贷款贴息"  # verbatim in the ti
         ({"ref": {"kind": "rule", "id": ""}}, "ref.id", "依据条目：不能为空"),
         ({"ref": {"kind": "rule", "id": "no-such-rule"}}, "ref.id", "rules.yml 中没有这条规定：no-such-rule"),
         ({"ref": {"kind": "faq", "id": "pledge-faq", "fields": ["phone"]}}, "ref.fields", "问答没有这个字段"),
+        (
+            {"ref": {"kind": "rule", "id": "pledge-subsidy", "fields": ["rate_and_cap"]}},
+            "ref.fields",
+            "缺少：eligible",
+        ),
         ({"ref": {"kind": "document", "id": "demo-plan", "quote": "编造的条款"}}, "ref.quote", "找不到"),
         ({"ref": {"kind": "station_type", "id": "trademark_station"}}, "section", "只能用于“去哪里办”"),
         ({"reason": " "}, "reason", "理由：不能为空"),
@@ -148,7 +153,8 @@ def test_a_changed_condition_is_listed_by_its_label_in_the_history(editor: Staff
 def test_a_rule_whose_entry_was_deleted_later_stops_the_publish(
     boss: Staff, editor: Staff, state: AdminState
 ) -> None:
-    cites = {**RULE, "id": "cites-2021", "ref": {"kind": "rule", "id": "patent-2021"}}
+    ref = {"kind": "rule", "id": "patent-2021", "fields": ["eligible", "rate_and_cap"]}
+    cites = {**RULE, "id": "cites-2021", "ref": ref}
     assert editor.post("/admin/api/checkup", json=cites).status_code == 201
     assert editor.delete("/admin/api/rules/patent-2021").status_code == 200
     result = publish(boss, state)

@@ -18,7 +18,7 @@ NEW_ENTRIES = {
         "id": "kinds-financing",
         "section": "apply",
         "when": {"plans": ["融资"]},
-        "ref": {"kind": "rule", "id": "pledge-subsidy", "fields": ["rate_and_cap"]},
+        "ref": {"kind": "rule", "id": "pledge-subsidy", "fields": ["eligible", "rate_and_cap"]},
         "reason": "您有融资打算。",
     },
     "station_type": {

@@ -101,3 +101,16 @@ def test_dashboard_counts_checkups_by_industry_and_need(store: Store) -> None:
     assert {"industry": "未填", "checkups": 1} in board["by_industry"]
     assert board["by_need"] == [{"need": "融资", "checkups": 1}, {"need": "海外纠纷", "checkups": 1}]
     assert "web:a" not in str(board)
+
+
+def test_a_checkup_with_nothing_matched_is_counted_without_a_print_link(
+    client: TestClient, rasa: ScriptedRasa, store: Store
+) -> None:
+    empty = {"profile": {"industry": [], "plans": [], "dispute": []}, "sections": []}
+    nothing = "根据您的回答，知识库里没有找到对口的政策、风险提示或服务站点。"
+    rasa.replies.append([{"recipient_id": "visitor-4", "text": nothing}, {"custom": {"checkup": empty}}])
+    body = client.post("/api/chat", json={"sender_id": "visitor-4", "message": "生成报告"}).json()
+    [reply] = body["replies"]
+    assert reply["text"] == nothing and reply["report_url"] == "" and "/checkup/" not in reply["text"]
+    board = dashboard(store, datetime.now(CHINA).date(), 7, {})["checkups"]
+    assert board["total"] == 1 and board["by_industry"] == [{"industry": "未填", "checkups": 1}]
