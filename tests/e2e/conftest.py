@@ -18,7 +18,6 @@ import uvicorn
 from fastapi import FastAPI
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
-from retrieval.knowledge import CHECKUP_FILE
 from retrieval.store import BUILDS, current_target, switch_current
 from service.main import create_app
 from service.settings import Settings
@@ -44,18 +43,12 @@ class RunningBot:
 
 
 def private_index(index_dir: Path) -> Path:
-    """A copy of the live build made by `make`, so tests that publish never touch .cache/index.
-
-    The copy's knowledge holds this checkout's checkup.yml (not indexed for search): a build made
-    before the file existed or changed would otherwise give the action server rules its loader
-    refuses; copying it in is what the next `make index` would do."""
+    """A copy of the live build made by `make`, so tests that publish never touch .cache/index."""
     live = current_target(ROOT / ".cache" / "index")
     if live is None:
         pytest.fail("no index in .cache/index: run `make test`, which builds it first")
-    copy = index_dir / BUILDS / live.name
-    shutil.copytree(live, copy, symlinks=True)
-    shutil.copy(ROOT / "knowledge" / CHECKUP_FILE, copy / "knowledge" / CHECKUP_FILE)
-    switch_current(index_dir, copy)
+    shutil.copytree(live, index_dir / BUILDS / live.name, symlinks=True)
+    switch_current(index_dir, index_dir / BUILDS / live.name)
     return index_dir
 
 
