@@ -173,7 +173,7 @@ def test_one_ip_guessing_many_names_backs_off_for_all_of_them(state: AdminState)
 def test_unknown_names_behave_exactly_like_known_ones(
     admin_app: FastAPI, admin_client: TestClient, state: AdminState
 ) -> None:
-    admin_app.state.rates.login = None  # the edge's per-IP rate limit is tested on its own
+    admin_app.state.rates.login = None  # the edge's per-IP limit: tests/security/test_limits.py
     hasher = CountingHasher()
     state.accounts._hasher = hasher  # type: ignore[assignment]
     state.accounts.throttle.clock = FakeClock()

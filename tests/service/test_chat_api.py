@@ -148,8 +148,13 @@ def test_edge_inputs_get_chinese_4xx_and_reach_nobody(client: TestClient, rasa: 
         assert refused.status_code == 422 and "只能包含字母" in refused.json()["detail"], sender
     invisible = client.post("/api/chat", json={"sender_id": "u", "message": "\u200b\u200d\ufeff"})
     assert invisible.status_code == 422 and "不能为空" in invisible.json()["detail"]
-    login = client.post("/admin/api/login", content=b"{oops", headers={"content-type": "application/json"})
-    assert login.status_code in (400, 422) and not login.json()["detail"].isascii()
+    nested = b'{"x": ' + b"[" * 5000 + b"]" * 5000 + b"}"
+    for path in ("/api/feedback", "/admin/api/login"):
+        for body in (b'{"x":"\xff"}', nested):  # invalid UTF-8; nested 5,000 deep
+            response = client.post(path, content=body, headers={"content-type": "application/json"})
+            assert (response.status_code, response.json()["detail"]) == (400, "请求格式不正确"), (path, body[:9])
+        malformed = client.post(path, content=b"{oops", headers={"content-type": "application/json"})
+        assert (malformed.status_code, malformed.json()["detail"]) == (422, "请求体必须是JSON对象")
     assert client.get("/no-such-page").json() == {"detail": "找不到该地址"}
     assert rasa.sent == []
 
