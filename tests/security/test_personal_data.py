@@ -7,10 +7,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
 
 from service.admin.__main__ import main
+from service.admin.db import make_engine, migrate
+from service.admin.models import UserRow
 from service.privacy import forget, purge
 from service.schemas import Referral
 from service.store import FeedbackRow, ReferralRow, Store, TurnRow
@@ -101,3 +103,14 @@ def test_sql_errors_never_carry_the_values(tmp_path: Path) -> None:
     with pytest.raises(IntegrityError) as caught:
         store.begin_turn("k" * 32, "web:alice", "web", "我叫王五，电话13912345678")
     assert "王五" not in str(caught.value) and "13912345678" not in str(caught.value)
+
+
+def test_knowledge_store_errors_never_carry_the_values(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'knowledge.db'}")
+    migrate(engine)
+    row = {"username": "王五13912345678", "password_hash": "x", "role": "editor"}
+    with pytest.raises(IntegrityError) as caught, engine.begin() as connection:
+        connection.execute(insert(UserRow), [row, row])
+    assert "UNIQUE" in str(caught.value) and "13912345678" not in str(caught.value)
+    # PostgreSQL (scale-out) gets the same engine option; building the engine does not connect
+    assert make_engine("postgresql+psycopg://ipgp@127.0.0.1:5432/ipgp").hide_parameters

@@ -140,6 +140,32 @@ asyncio.run(main())
 )
 
 
+# Runs inside .venv-rasa: a failing INSERT through the WAL store's engine and through Rasa's own engine
+# (an in-memory SQLite store stands for PostgreSQL: neither gets the WAL engine).
+FAILING_INSERTS = """
+import json, sys
+import sqlalchemy as sa
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from service import rasa_entry
+
+rasa_entry.install_sqlite_wal()
+rasa_entry.install_hidden_parameters()
+domain = Domain.load("domain.yml")
+found = []
+for store in (SQLTrackerStore(domain, db=sys.argv[1] + "/wal.db"), SQLTrackerStore(domain, db=":memory:")):
+    row = {"id": 1, "sender_id": "web:u", "type_name": "user", "data": '{"text": "王五 13912345678"}'}
+    try:
+        with store.engine.begin() as connection:
+            insert = "INSERT INTO events (id, sender_id, type_name, data) VALUES (:id, :sender_id, :type_name, :data)"
+            connection.execute(sa.text(insert), [row, row])
+        found.append([store.engine.hide_parameters, "no error"])
+    except sa.exc.IntegrityError as error:
+        found.append([store.engine.hide_parameters, str(error)])
+print(json.dumps({"found": found}))
+"""
+
+
 # Runs inside .venv-rasa: the trained model parses NLU examples after a normal load and after the patched one.
 COMPARE_PARSES = """
 import asyncio, glob, json, re, sys
@@ -245,6 +271,14 @@ def test_wal_tracker_store_keeps_the_same_conversation_without_a_sync_per_turn(t
     assert result["modes"] == ["delete", "wal"]
     assert result["synchronous"] == 1  # NORMAL: the log is synced at checkpoints, not at every commit
     assert result["log_kept_open"]  # a kept connection: no checkpoint and sync when a turn's session ends
+
+
+@needs_rasa
+def test_tracker_store_errors_never_carry_the_values(tmp_path: Path) -> None:
+    found = run_in_rasa_venv(FAILING_INSERTS, str(tmp_path))["found"]
+    assert [hidden for hidden, _ in found] == [True, True]
+    for _, message in found:
+        assert "UNIQUE constraint failed" in message and "13912345678" not in message and "王五" not in message
 
 
 @needs_rasa
