@@ -408,9 +408,19 @@ def _without(text_: str, values: list[str]) -> str:
     return text_
 
 
+# The copies of a sender's words (and the bot's echo of them) that staff read: masked when a referral
+# names the person; the referral itself is the one consented place for them.
+SCRUBBED = ((TurnRow, ("message", "answer")), (FeedbackRow, ("question", "answer", "comment")))
+
+
 def _scrub(session: Session, sender_id: str, values: list[str]) -> None:
-    """Masks a referral's name and company wherever the sender's earlier turns still hold them."""
-    for turn in session.scalars(select(TurnRow).where(TurnRow.sender_id == sender_id)):
-        cleaned = _without(turn.message, values)
-        if cleaned != turn.message:
-            session.execute(update(TurnRow).where(TurnRow.id == turn.id).values(message=cleaned))
+    """Masks a referral's name and company wherever the sender's earlier turns and feedback still hold them."""
+    for table, columns in SCRUBBED:
+        for row in session.scalars(select(table).where(table.sender_id == sender_id)):
+            cleaned: dict[str, str] = {}
+            for column in columns:
+                text_ = getattr(row, column)
+                if text_ and (masked := _without(text_, values)) != text_:
+                    cleaned[column] = masked
+            if cleaned:
+                session.execute(update(table).where(table.id == row.id).values(**cleaned))
