@@ -414,7 +414,7 @@ SCRUBBED = ((TurnRow, ("message", "answer")), (FeedbackRow, ("question", "answer
 
 
 def _scrub(session: Session, sender_id: str, values: list[str]) -> None:
-    """Masks a referral's name and company wherever the sender's earlier turns and feedback still hold them."""
+    """Masks a referral's name and company wherever the sender's earlier turns and feedback hold them."""
     for table, columns in SCRUBBED:
         for row in session.scalars(select(table).where(table.sender_id == sender_id)):
             cleaned: dict[str, str] = {}

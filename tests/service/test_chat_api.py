@@ -152,7 +152,8 @@ def test_edge_inputs_get_chinese_4xx_and_reach_nobody(client: TestClient, rasa: 
     for path in ("/api/feedback", "/admin/api/login"):
         for body in (b'{"x":"\xff"}', nested):  # invalid UTF-8; nested 5,000 deep
             response = client.post(path, content=body, headers={"content-type": "application/json"})
-            assert (response.status_code, response.json()["detail"]) == (400, "请求格式不正确"), (path, body[:9])
+            answer = (response.status_code, response.json()["detail"])
+            assert answer == (400, "请求格式不正确"), (path, body[:9])
         malformed = client.post(path, content=b"{oops", headers={"content-type": "application/json"})
         assert (malformed.status_code, malformed.json()["detail"]) == (422, "请求体必须是JSON对象")
     assert client.get("/no-such-page").json() == {"detail": "找不到该地址"}

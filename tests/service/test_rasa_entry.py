@@ -157,7 +157,8 @@ for store in (SQLTrackerStore(domain, db=sys.argv[1] + "/wal.db"), SQLTrackerSto
     row = {"id": 1, "sender_id": "web:u", "type_name": "user", "data": '{"text": "王五 13912345678"}'}
     try:
         with store.engine.begin() as connection:
-            insert = "INSERT INTO events (id, sender_id, type_name, data) VALUES (:id, :sender_id, :type_name, :data)"
+            insert = ("INSERT INTO events (id, sender_id, type_name, data) "
+                      "VALUES (:id, :sender_id, :type_name, :data)")
             connection.execute(sa.text(insert), [row, row])
         found.append([store.engine.hide_parameters, "no error"])
     except sa.exc.IntegrityError as error:
@@ -278,7 +279,8 @@ def test_tracker_store_errors_never_carry_the_values(tmp_path: Path) -> None:
     found = run_in_rasa_venv(FAILING_INSERTS, str(tmp_path))["found"]
     assert [hidden for hidden, _ in found] == [True, True]
     for _, message in found:
-        assert "UNIQUE constraint failed" in message and "13912345678" not in message and "王五" not in message
+        assert "UNIQUE constraint failed" in message
+        assert "13912345678" not in message and "王五" not in message
 
 
 @needs_rasa
