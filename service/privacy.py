@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import delete
@@ -22,6 +22,10 @@ class Deleted:
     gateway: dict[str, int]
     tracker_events: int
 
+    @property
+    def total(self) -> int:
+        return sum(count for count in (*self.gateway.values(), self.tracker_events) if count > 0)
+
     def summary(self) -> str:
         parts = [f"{name} {count}" for name, count in self.gateway.items()]
         return "，".join([*parts, f"Rasa 对话事件 {self.tracker_events}"])
@@ -36,6 +40,15 @@ def purge(store: Store, tracker_db: Path | None, older_than: datetime) -> Delete
             counts[table.__tablename__] = result.rowcount
     statement = "DELETE FROM events WHERE timestamp < ?"
     return Deleted(counts, _tracker_delete(tracker_db, [(statement, (older_than.timestamp(),))]))
+
+
+def purge_expired(store: Store, tracker_db: Path | None, days: int) -> Deleted:
+    """The retention purge: everything older than `days` (IPGP_RETENTION_DAYS unless told otherwise)."""
+    return purge(store, tracker_db, datetime.now(UTC) - timedelta(days=days))
+
+
+def purge_audit_target(days: int) -> str:
+    return f"{days} 天以前"
 
 
 def forget(store: Store, tracker_db: Path | None, sender_id: str) -> Deleted:

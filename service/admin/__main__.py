@@ -8,14 +8,13 @@ import hashlib
 import os
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from service.admin.auth import ROLES, UserExistsError, WeakPasswordError
 from service.admin.settings import AdminConfigError, get_admin_settings
 from service.admin.state import AdminState
 from service.backup import BackupError, backup, sqlite_path
-from service.privacy import forget, purge
+from service.privacy import forget, purge_audit_target, purge_expired
 from service.settings import get_settings
 from service.store import Store
 
@@ -114,10 +113,10 @@ def cmd_purge(state: AdminState, args: argparse.Namespace) -> int:
     days = args.days if args.days is not None else settings.retention_days
     store = Store(settings.effective_database_url)
     try:
-        deleted = purge(store, settings.tracker_db, datetime.now(UTC) - timedelta(days=days))
+        deleted = purge_expired(store, settings.tracker_db, days)
     finally:
         store.engine.dispose()
-    state.store.audit("cli", "purge", f"{days} 天以前", deleted.summary())
+    state.store.audit("cli", "purge", purge_audit_target(days), deleted.summary())
     print(f"已删除 {days} 天以前的数据：{deleted.summary()}")
     return 0
 
