@@ -34,8 +34,9 @@ Nothing in site-packages is edited; each patch wraps Rasa's own method and keeps
   is lost; no policy or action looks further back than the previous user message. Rasa's SQL tracker store
   loads the latest session only, so the cost per turn stays that of a short conversation.
 
-One patch is about personal data, not cost: every tracker store engine hides statement parameters, so a
-failed write never logs the events (names, phone numbers) it carried.
+Two patches are about operations, not cost: every tracker store engine hides statement parameters, so a
+failed write never logs the events (names, phone numbers) it carried; and Rasa logs JSON lines (service.logs,
+unless IPGP_LOG_FORMAT=text) carrying the request id the gateway put into the message's metadata.
 
 Before Rasa is imported, `import jax` is made to fail: TensorFlow 2.12's TFLite helpers import jax when it
 is installed (TensorFlow itself requires it) and fall back cleanly without it; Rasa never
@@ -225,6 +226,34 @@ def install_hidden_parameters() -> None:
     _installed.add("hidden_parameters")
 
 
+def install_request_id_logs(json_lines: bool) -> None:
+    """Handle each message with its metadata's request id set for logging; with json_lines, Rasa's
+    coloured log set-up (called by its CLI after the logging options) installs JSON lines instead."""
+    import rasa.utils.io
+    from rasa.core.processor import MessageProcessor
+
+    from service.logs import request_id_in, request_id_var, use_json_logs
+
+    if "request_id" in _installed:
+        return
+    handle = MessageProcessor.handle_message
+
+    async def handle_message(self: Any, message: Any) -> Any:
+        token = request_id_var.set(request_id_in(message.metadata))
+        try:
+            return await handle(self, message)
+        finally:
+            request_id_var.reset(token)
+
+    def configure_json_logging(loglevel: Any) -> None:
+        use_json_logs(loglevel or os.environ.get("LOG_LEVEL", "INFO"))
+
+    MessageProcessor.handle_message = handle_message
+    if json_lines:
+        rasa.utils.io.configure_colored_logging = configure_json_logging
+    _installed.add("request_id")
+
+
 def install_session_continuation(limit: int) -> None:
     """Start a new session (carrying every slot) when the current one is long; see the module docstring."""
     from rasa.core.processor import MessageProcessor
@@ -279,6 +308,7 @@ def main() -> None:
     install_inference_only_load()
     install_sqlite_wal()
     install_hidden_parameters()
+    install_request_id_logs(os.environ.get("IPGP_LOG_FORMAT", "json") != "text")
     install_event_class_cache()
     install_session_continuation(session_turn_limit())
     sys.argv[0] = "rasa"

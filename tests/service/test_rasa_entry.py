@@ -167,6 +167,28 @@ print(json.dumps({"found": found}))
 """
 
 
+# Runs inside .venv-rasa: Rasa's CLI log set-up, then a message handled (Rasa's handling replaced by a stub
+# that logs, so no model is needed) with the gateway's metadata.
+REQUEST_ID_LOGS = """
+import asyncio, logging, sys
+import rasa.utils.io
+from rasa.core.channels.channel import UserMessage
+from rasa.core.processor import MessageProcessor
+from service import rasa_entry
+
+async def handling(self, message):
+    logging.getLogger("rasa.core.processor").warning("handling")
+    return []
+
+MessageProcessor.handle_message = handling
+rasa_entry.install_request_id_logs(sys.argv[1] == "json")
+rasa.utils.io.configure_colored_logging(None)
+message = UserMessage("你好", metadata={"request_id": "req-12345678"})
+asyncio.run(MessageProcessor.handle_message(None, message))
+logging.getLogger("rasa.core.run").warning("after the message")
+"""
+
+
 # Runs inside .venv-rasa: the trained model parses NLU examples after a normal load and after the patched one.
 COMPARE_PARSES = """
 import asyncio, glob, json, re, sys
@@ -281,6 +303,31 @@ def test_tracker_store_errors_never_carry_the_values(tmp_path: Path) -> None:
     for _, message in found:
         assert "UNIQUE constraint failed" in message
         assert "13912345678" not in message and "王五" not in message
+
+
+@needs_rasa
+@pytest.mark.parametrize("log_format", ["json", "text"])
+def test_rasa_logs_json_lines_with_the_request_id_of_the_message(log_format: str) -> None:
+    done = subprocess.run(
+        [str(RASA_PYTHON), "-c", REQUEST_ID_LOGS, log_format],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    lines = [line for line in done.stderr.splitlines() if "handling" in line or "after the message" in line]
+    if log_format == "text":  # Rasa's own coloured lines
+        assert len(lines) == 2 and not lines[0].startswith("{")
+        return
+    during, after = (json.loads(line) for line in lines)
+    assert (during["logger"], during["message"], during["request_id"]) == (
+        "rasa.core.processor",
+        "handling",
+        "req-12345678",
+    )
+    assert after["message"] == "after the message" and "request_id" not in after
 
 
 @needs_rasa
