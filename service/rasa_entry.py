@@ -50,6 +50,7 @@ import sys
 from typing import Any
 
 from actions.constants import SESSION_CONTINUES
+from service import rasa_privacy
 
 _installed: set[str] = set()
 UNUSED_MODULES = ("jax",)
@@ -309,6 +310,7 @@ def main() -> None:
     install_sqlite_wal()
     install_hidden_parameters()
     install_request_id_logs(os.environ.get("IPGP_LOG_FORMAT", "json") != "text")
+    rasa_privacy.install()  # a withdrawn handover's details are scrubbed from the tracker store
     install_event_class_cache()
     install_session_continuation(session_turn_limit())
     sys.argv[0] = "rasa"
