@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import delete
 
-from service.conversation import CHANNELS
+from service.conversation import CHANNELS, conversation_id
 from service.store import CheckupReportRow, FeedbackRow, PendingTurnRow, ReferralRow, Store, TurnRow
 
 TABLES = (TurnRow, FeedbackRow, ReferralRow, PendingTurnRow, CheckupReportRow)
@@ -51,9 +51,22 @@ def purge_audit_target(days: int) -> str:
     return f"{days} 天以前"
 
 
-def forget(store: Store, tracker_db: Path | None, sender_id: str) -> Deleted:
-    """Deletes everything kept about one sender, given as sent ("abc") or namespaced ("web:abc")."""
-    ids = {sender_id} | {f"{channel}:{sender_id}" for channel in CHANNELS}
+class BareSenderIdError(ValueError):
+    """A sender id without its channel: "abc" could be a website visitor or a WeChat user."""
+
+
+def forget(store: Store, tracker_db: Path | None, sender_id: str, *, all_channels: bool = False) -> Deleted:
+    """Deletes everything kept about one conversation, named with its channel ("web:abc", "wechat:oX").
+
+    With all_channels a bare id ("abc") stands for that id in every channel: a website visitor who chose a
+    WeChat user's openid as sender id would be deleted with them, so it has to be asked for.
+    """
+    if all_channels:
+        ids = {sender_id} | {conversation_id(channel, sender_id) for channel in CHANNELS}
+    elif sender_id.partition(":")[0] in CHANNELS:
+        ids = {sender_id}
+    else:
+        raise BareSenderIdError(sender_id)
     counts: dict[str, int] = {}
     with store.engine.begin() as connection:
         for table in TABLES:

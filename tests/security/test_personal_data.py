@@ -18,7 +18,7 @@ from service.admin.__main__ import main
 from service.admin.db import make_engine, migrate
 from service.admin.models import UserRow
 from service.main import create_app
-from service.privacy import forget, purge
+from service.privacy import BareSenderIdError, forget, purge
 from service.schemas import Referral
 from service.settings import Settings
 from service.store import FeedbackRow, ReferralRow, Store, TurnRow
@@ -79,10 +79,20 @@ def test_forget_deletes_one_person_everywhere(tmp_path: Path) -> None:
     store = Store(f"sqlite:///{tmp_path / 'gateway.db'}")
     fill(store)
     events = tracker(tmp_path / "rasa-tracker.db", [("wechat:oBob", 1.0), ("web:alice", 2.0)])
-    deleted = forget(store, events, "oBob")
+    deleted = forget(store, events, "wechat:oBob")
     assert deleted.gateway["referrals"] == 1 and deleted.tracker_events == 1
     assert {row.sender_id for row in store.turns() + store.referrals() + store.feedback()} == {"web:alice"}
     assert count_events(events) == ["web:alice"]
+
+
+def test_forget_needs_the_channel_or_an_explicit_all_channels(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'gateway.db'}")
+    for sender in ("web:oBob", "wechat:oBob"):  # a visitor who typed a WeChat user's openid as sender id
+        store.add_referral(sender, PERSON)
+    with pytest.raises(BareSenderIdError):
+        forget(store, None, "oBob")
+    assert len(store.referrals()) == 2
+    assert forget(store, None, "oBob", all_channels=True).gateway["referrals"] == 2
 
 
 
@@ -112,7 +122,9 @@ def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
 
 
 def test_the_forget_command_is_audited(tmp_path: Path, cli_env: Store) -> None:
-    assert main(["forget", "alice"]) == 0
+    assert main(["forget", "alice"]) == 2  # which channel's alice?
+    assert len(cli_env.referrals()) == 2 and audited(tmp_path / "var", "forget") == []
+    assert main(["forget", "web:alice"]) == 0
     assert {row.sender_id for row in cli_env.referrals()} == {"wechat:oBob"}
     [(actor, target, _)] = audited(tmp_path / "var", "forget")
     assert actor == "cli" and target.startswith("会话 ") and "alice" not in target
