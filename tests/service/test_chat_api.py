@@ -152,7 +152,7 @@ def test_edge_inputs_get_chinese_4xx_and_reach_nobody(client: TestClient, rasa: 
         refused = client.post("/api/chat", json={"sender_id": "u", "message": control})
         assert refused.status_code == 422 and "控制字符" in refused.json()["detail"], control
     nested = b'{"x": ' + b"[" * 5000 + b"]" * 5000 + b"}"
-    for path in ("/api/feedback", "/admin/api/login"):
+    for path in ("/api/chat", "/api/feedback", "/admin/api/login"):
         for body in (b'{"x":"\xff"}', nested):  # invalid UTF-8; nested 5,000 deep
             response = client.post(path, content=body, headers={"content-type": "application/json"})
             answer = (response.status_code, response.json()["detail"])

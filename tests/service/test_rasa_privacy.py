@@ -71,7 +71,8 @@ def test_a_confirmed_handover_is_not_withdrawn() -> None:
 
 # Runs inside .venv-rasa: a conversation saved by Rasa's SQL store (patched) turn by turn, then read back.
 SAVE_TURNS = """
-import asyncio, json, sqlite3, sys
+import asyncio, json, sys
+import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event
@@ -80,20 +81,21 @@ from service import rasa_entry, rasa_privacy
 
 folder = sys.argv[1]
 turns = json.load(open(folder + "/turns.json", encoding="utf-8"))
+store_options = json.load(open(folder + "/store.json", encoding="utf-8"))  # SQLTrackerStore's arguments
 rasa_entry.install_sqlite_wal()
 rasa_privacy.install()
 domain = Domain.load("domain.yml")
 
 async def main():
-    store = SQLTrackerStore(domain, db=folder + "/tracker.db")
+    store = SQLTrackerStore(domain, **store_options)
     for sender, events in turns.items():
         for turn in events:
             tracker = await store.retrieve(sender) or DialogueStateTracker(sender, domain.slots)
             for event in turn:
                 tracker.update(Event.from_parameters(event))
             await store.save(tracker)
-    with sqlite3.connect(folder + "/tracker.db") as connection:
-        rows = connection.execute("SELECT sender_id, data FROM events ORDER BY id").fetchall()
+    with store.engine.connect() as connection:
+        rows = connection.execute(sa.text("SELECT sender_id, data FROM events ORDER BY id")).fetchall()
     stored = {sender: [json.loads(data) for s, data in rows if s == sender] for sender in turns}
     slots = {sender: (await store.retrieve(sender)).current_slot_values() for sender in turns}
     print(json.dumps({"stored": stored, "slots": slots}))
@@ -108,13 +110,16 @@ def turns(events: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     return [events[start:end] for start, end in itertools.pairwise(cut)]
 
 
-@needs_rasa
-def test_rasa_scrubs_the_stored_conversation_after_a_cancel(tmp_path: Path) -> None:
+def saved_by_rasa(folder: Path, store_options: dict[str, Any]) -> dict[str, Any]:
+    """A cancelled and a confirmed handover saved turn by turn by Rasa's SQL store; what it holds then."""
     confirmed = [user("确认", 5), bot(f"已记录，{NAME}", 5.1)]
     conversations = {"web:cancelled": BEFORE_CANCEL + CANCEL, "web:kept": BEFORE_CANCEL + confirmed}
-    turns_file = tmp_path / "turns.json"
-    turns_file.write_text(json.dumps({sender: turns(events) for sender, events in conversations.items()}))
-    result = run_in_rasa_venv(SAVE_TURNS, str(tmp_path))
+    (folder / "turns.json").write_text(json.dumps({s: turns(events) for s, events in conversations.items()}))
+    (folder / "store.json").write_text(json.dumps(store_options))
+    return run_in_rasa_venv(SAVE_TURNS, str(folder))
+
+
+def assert_scrubbed_after_cancel_only(result: dict[str, Any]) -> None:
     cancelled, kept = result["stored"]["web:cancelled"], result["stored"]["web:kept"]
     assert NAME not in json.dumps(cancelled, ensure_ascii=False)
     assert COMPANY not in json.dumps(cancelled, ensure_ascii=False)
@@ -123,3 +128,8 @@ def test_rasa_scrubs_the_stored_conversation_after_a_cancel(tmp_path: Path) -> N
     assert [result["slots"]["web:cancelled"][name] for name in CONTACT_SLOTS] == [None, None, None]
     assert f"我是{NAME}" in [e["text"] for e in kept if e["event"] == "user"]  # a confirmed handover: kept
     assert len(cancelled) >= len(CANCEL + BEFORE_CANCEL)  # rewritten in place, nothing deleted
+
+
+@needs_rasa
+def test_rasa_scrubs_the_stored_conversation_after_a_cancel(tmp_path: Path) -> None:
+    assert_scrubbed_after_cancel_only(saved_by_rasa(tmp_path, {"db": str(tmp_path / "tracker.db")}))
