@@ -257,8 +257,9 @@ print(json.dumps({"jax": util._xla_computation is not None, "jaxlib": "jaxlib" i
 """
 
 
-def run_in_rasa_venv(code: str, argument: str) -> dict[str, Any]:
-    done = subprocess.run(
+def rasa_process(code: str, argument: str) -> subprocess.CompletedProcess[str]:
+    """code run by the Rasa venv's Python from the repository root; its output captured."""
+    return subprocess.run(
         [str(RASA_PYTHON), "-c", code, argument],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
@@ -267,7 +268,10 @@ def run_in_rasa_venv(code: str, argument: str) -> dict[str, Any]:
         timeout=300,
         check=True,
     )
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def run_in_rasa_venv(code: str, argument: str) -> dict[str, Any]:
+    result: dict[str, Any] = json.loads(rasa_process(code, argument).stdout.strip().splitlines()[-1])
     return result
 
 
@@ -308,16 +312,8 @@ def test_tracker_store_errors_never_carry_the_values(tmp_path: Path) -> None:
 @needs_rasa
 @pytest.mark.parametrize("log_format", ["json", "text"])
 def test_rasa_logs_json_lines_with_the_request_id_of_the_message(log_format: str) -> None:
-    done = subprocess.run(
-        [str(RASA_PYTHON), "-c", REQUEST_ID_LOGS, log_format],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
-    lines = [line for line in done.stderr.splitlines() if "handling" in line or "after the message" in line]
+    stderr = rasa_process(REQUEST_ID_LOGS, log_format).stderr
+    lines = [line for line in stderr.splitlines() if "handling" in line or "after the message" in line]
     if log_format == "text":  # Rasa's own coloured lines
         assert len(lines) == 2 and not lines[0].startswith("{")
         return
