@@ -49,6 +49,7 @@ def use_json_logs(level: int | str, loggers: tuple[str, ...] = ()) -> None:
     logging.captureWarnings(True)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
+    handler.setLevel(level)  # also for records of loggers set lower (jieba logs at DEBUG)
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(level)
