@@ -6,6 +6,9 @@ that imports everything again and serves. Sanic's single-process mode serves fro
 imported the actions, with rasa_sdk's own app (`create_app_for_serve`: routes, tracer, plugins).
 With `--warm-up`, the embedding model and the knowledge base load on a background thread at start,
 so the first question does not wait for them (the health check answers at once).
+
+Logs are JSON lines (service.logs) unless IPGP_LOG_FORMAT=text; while an action runs they carry the request
+id the gateway put into the user message's metadata, so one id follows a turn through all three processes.
 """
 
 from __future__ import annotations
@@ -14,14 +17,32 @@ import argparse
 import logging
 import os
 import threading
+from typing import Any
 
 from rasa_sdk import utils
 from rasa_sdk.constants import DEFAULT_ENDPOINTS_PATH, DEFAULT_KEEP_ALIVE_TIMEOUT
 from rasa_sdk.endpoint import create_app_for_serve, create_argument_parser
-from rasa_sdk.executor import ActionExecutor
+from rasa_sdk.executor import ActionExecutor, ActionExecutorRunResult
 from sanic import Sanic
 
+from service.logs import request_id_in, request_id_var, use_json_logs
+
 log = logging.getLogger(__name__)
+SANIC_LOGGERS = ("sanic.root", "sanic.error", "sanic.access")  # they do not propagate to the root
+
+
+class RequestIdExecutor(ActionExecutor):
+    """Runs each action with the request id of the message it answers set for logging."""
+
+    async def run(
+        self, action_call: dict[str, Any], *args: Any, **kwargs: Any
+    ) -> ActionExecutorRunResult | None:
+        latest = (action_call.get("tracker") or {}).get("latest_message") or {}
+        token = request_id_var.set(request_id_in(latest.get("metadata")))
+        try:
+            return await super().run(action_call, *args, **kwargs)
+        finally:
+            request_id_var.reset(token)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -34,7 +55,7 @@ def build_app(
     actions: str, cors: list[str] | str | None = "*", endpoints: str = DEFAULT_ENDPOINTS_PATH
 ) -> Sanic:
     """rasa_sdk's Sanic app with the actions of the package `actions` registered."""
-    executor = ActionExecutor()
+    executor = RequestIdExecutor()
     executor.register_package(actions)
     return create_app_for_serve(
         executor,
@@ -53,10 +74,18 @@ def warm_up_in_background() -> threading.Thread:
     return thread
 
 
+def configure_logging(level: int) -> None:
+    """JSON lines with the request id; rasa_sdk's coloured text with IPGP_LOG_FORMAT=text."""
+    utils.update_sanic_log_level()
+    if os.environ.get("IPGP_LOG_FORMAT", "json") == "text":
+        utils.configure_colored_logging(level)
+    else:
+        use_json_logs(level, SANIC_LOGGERS)
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    utils.configure_colored_logging(args.loglevel)
-    utils.update_sanic_log_level()
+    configure_logging(args.loglevel)
     app = build_app(args.actions_module or args.actions or "actions", args.cors, args.endpoints)
     if args.warm_up:
         warm_up_in_background()

@@ -9,10 +9,12 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.concurrency import run_in_threadpool
 
 from service import admin, errors
 from service.admin.throttle_redis import RedisLoginThrottle
@@ -21,6 +23,7 @@ from service.headers import SecurityHeaders
 from service.metrics import Observe
 from service.metrics import router as metrics_router
 from service.middleware import EdgeLimits, edge_rates, install_fallback_errors, install_log_redaction
+from service.privacy import purge_audit_target, purge_expired
 from service.rasa_client import HttpRasaClient
 from service.ratelimit_redis import shared_edge_rates
 from service.redis_connections import RedisConnections
@@ -44,6 +47,27 @@ async def _recover_forever(app: FastAPI, interval_s: float) -> None:
         await asyncio.sleep(interval_s)
 
 
+async def _purge_forever(app: FastAPI, interval_s: float, days: int, tracker_db: Path) -> None:
+    """The retention purge at start and then every interval_s; a run that deleted something is audited."""
+    if interval_s <= 0:
+        return
+    while not app.state.admin.ready.is_set():  # the admin lifespan (after this one) migrates the audit table
+        await asyncio.sleep(0.05)
+    while True:
+        try:
+            await run_in_threadpool(_purge_once, app, days, tracker_db)
+        except SQLAlchemyError as error:
+            log.warning("retention purge failed, retrying later: %s", type(error).__name__)
+        await asyncio.sleep(interval_s)
+
+
+def _purge_once(app: FastAPI, days: int, tracker_db: Path) -> None:
+    deleted = purge_expired(app.state.store, tracker_db, days)
+    if deleted.total:
+        app.state.admin.store.audit("system", "purge", purge_audit_target(days), deleted.summary())
+    log.info("retention purge: %s", deleted.summary())
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     install_log_redaction()
@@ -62,8 +86,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         nonces: NonceMemory = RedisNonces(shared.sync, shared.prefix) if shared else InMemoryNonces()
         app.state.wechat_replay = ReplayGuard(nonces, settings.wechat_max_clock_skew_s)
         recovery = asyncio.create_task(_recover_forever(app, settings.recovery_interval_s))
+        purging = asyncio.create_task(
+            _purge_forever(app, settings.purge_interval_s, settings.retention_days, settings.tracker_db)
+        )
         yield
         recovery.cancel()
+        purging.cancel()
         await app.state.wechat.aclose()
         if shared:
             await shared.aclose()

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import delete
 
-from service.conversation import CHANNELS
+from service.conversation import CHANNELS, conversation_id
 from service.store import CheckupReportRow, FeedbackRow, PendingTurnRow, ReferralRow, Store, TurnRow
 
 TABLES = (TurnRow, FeedbackRow, ReferralRow, PendingTurnRow, CheckupReportRow)
@@ -21,6 +21,10 @@ class Deleted:
 
     gateway: dict[str, int]
     tracker_events: int
+
+    @property
+    def total(self) -> int:
+        return sum(count for count in (*self.gateway.values(), self.tracker_events) if count > 0)
 
     def summary(self) -> str:
         parts = [f"{name} {count}" for name, count in self.gateway.items()]
@@ -38,9 +42,31 @@ def purge(store: Store, tracker_db: Path | None, older_than: datetime) -> Delete
     return Deleted(counts, _tracker_delete(tracker_db, [(statement, (older_than.timestamp(),))]))
 
 
-def forget(store: Store, tracker_db: Path | None, sender_id: str) -> Deleted:
-    """Deletes everything kept about one sender, given as sent ("abc") or namespaced ("web:abc")."""
-    ids = {sender_id} | {f"{channel}:{sender_id}" for channel in CHANNELS}
+def purge_expired(store: Store, tracker_db: Path | None, days: int) -> Deleted:
+    """The retention purge: everything older than `days` (IPGP_RETENTION_DAYS unless told otherwise)."""
+    return purge(store, tracker_db, datetime.now(UTC) - timedelta(days=days))
+
+
+def purge_audit_target(days: int) -> str:
+    return f"{days} 天以前"
+
+
+class BareSenderIdError(ValueError):
+    """A sender id without its channel: "abc" could be a website visitor or a WeChat user."""
+
+
+def forget(store: Store, tracker_db: Path | None, sender_id: str, *, all_channels: bool = False) -> Deleted:
+    """Deletes everything kept about one conversation, named with its channel ("web:abc", "wechat:oX").
+
+    With all_channels a bare id ("abc") stands for that id in every channel: a website visitor who chose a
+    WeChat user's openid as sender id would be deleted with them, so it has to be asked for.
+    """
+    if all_channels:
+        ids = {sender_id} | {conversation_id(channel, sender_id) for channel in CHANNELS}
+    elif sender_id.partition(":")[0] in CHANNELS:
+        ids = {sender_id}
+    else:
+        raise BareSenderIdError(sender_id)
     counts: dict[str, int] = {}
     with store.engine.begin() as connection:
         for table in TABLES:

@@ -34,6 +34,10 @@ Nothing in site-packages is edited; each patch wraps Rasa's own method and keeps
   is lost; no policy or action looks further back than the previous user message. Rasa's SQL tracker store
   loads the latest session only, so the cost per turn stays that of a short conversation.
 
+Two patches are about operations, not cost: every tracker store engine hides statement parameters, so a
+failed write never logs the events (names, phone numbers) it carried; and Rasa logs JSON lines (service.logs,
+unless IPGP_LOG_FORMAT=text) carrying the request id the gateway put into the message's metadata.
+
 Before Rasa is imported, `import jax` is made to fail: TensorFlow 2.12's TFLite helpers import jax when it
 is installed (TensorFlow itself requires it) and fall back cleanly without it; Rasa never
 uses it. That keeps ~85 MiB of jaxlib out of Rasa's memory and ~0.4 s of CPU out of its start.
@@ -46,6 +50,7 @@ import sys
 from typing import Any
 
 from actions.constants import SESSION_CONTINUES
+from service import rasa_privacy
 
 _installed: set[str] = set()
 UNUSED_MODULES = ("jax",)
@@ -189,6 +194,7 @@ def _wal_engine(url: Any) -> Any:
         pool_size=1,
         max_overflow=8,
         connect_args={"check_same_thread": False},  # the pool hands a connection to one user at a time
+        hide_parameters=True,  # a failed statement never shows the events it carried (names, phones)
     )
     sa.event.listen(engine, "connect", _wal_pragmas)
     return engine
@@ -199,6 +205,54 @@ def _wal_pragmas(connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")  # stored in the file; later connections find it set
     cursor.execute("PRAGMA synchronous=NORMAL")  # per connection
     cursor.close()
+
+
+def install_hidden_parameters() -> None:
+    """Make every SQLTrackerStore engine (PostgreSQL in scale-out too) keep values out of its errors and logs.
+
+    A failed INSERT of an event would otherwise print the event's JSON: names and phone numbers typed into
+    the handover form. Rasa builds its engine in __init__, so the flag is set on the engine it built.
+    """
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    if "hidden_parameters" in _installed:
+        return
+    original = SQLTrackerStore.__init__
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        self.engine.hide_parameters = True  # read by SQLAlchemy 1.4 when it logs or wraps an error
+
+    SQLTrackerStore.__init__ = __init__
+    _installed.add("hidden_parameters")
+
+
+def install_request_id_logs(json_lines: bool) -> None:
+    """Handle each message with its metadata's request id set for logging; with json_lines, Rasa's
+    coloured log set-up (called by its CLI after the logging options) installs JSON lines instead."""
+    import rasa.utils.io
+    from rasa.core.processor import MessageProcessor
+
+    from service.logs import request_id_in, request_id_var, use_json_logs
+
+    if "request_id" in _installed:
+        return
+    handle = MessageProcessor.handle_message
+
+    async def handle_message(self: Any, message: Any) -> Any:
+        token = request_id_var.set(request_id_in(message.metadata))
+        try:
+            return await handle(self, message)
+        finally:
+            request_id_var.reset(token)
+
+    def configure_json_logging(loglevel: Any) -> None:
+        use_json_logs(loglevel or os.environ.get("LOG_LEVEL", "INFO"))
+
+    MessageProcessor.handle_message = handle_message
+    if json_lines:
+        rasa.utils.io.configure_colored_logging = configure_json_logging
+    _installed.add("request_id")
 
 
 def install_session_continuation(limit: int) -> None:
@@ -254,6 +308,9 @@ def main() -> None:
     install_data_only_event_query()
     install_inference_only_load()
     install_sqlite_wal()
+    install_hidden_parameters()
+    install_request_id_logs(os.environ.get("IPGP_LOG_FORMAT", "json") != "text")
+    rasa_privacy.install()  # a withdrawn handover's details are scrubbed from the tracker store
     install_event_class_cache()
     install_session_continuation(session_turn_limit())
     sys.argv[0] = "rasa"

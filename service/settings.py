@@ -33,6 +33,8 @@ class Settings(KnowledgePaths, HandoverTerms):
     rasa_timeout_s: float = 10.0
     rasa_token: str = ""  # Rasa's --auth-token; the supervisor makes a random one when empty
     recovery_interval_s: float = 30.0  # how often pending turns are settled from Rasa's trackers; 0: off
+    # The retention purge (service/privacy.py) at start and then this often; 0: off (run the CLI's purge)
+    purge_interval_s: float = 86400.0
     var_dir: Path = Path("var")
     database_url: str = ""  # empty: SQLite file in var_dir
     secret_key: str = DEFAULT_SECRET

@@ -24,7 +24,6 @@ from sqlalchemy import (
     event,
     inspect,
     select,
-    update,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
@@ -408,9 +407,18 @@ def _without(text_: str, values: list[str]) -> str:
     return text_
 
 
+# The copies of a sender's words (and the bot's echo of them) that staff read: masked when a referral
+# names the person; the referral itself is the one consented place for them.
+SCRUBBED: tuple[tuple[type[TurnRow] | type[FeedbackRow], tuple[str, ...]], ...] = (
+    (TurnRow, ("message", "answer")),
+    (FeedbackRow, ("question", "answer", "comment")),
+)
+
+
 def _scrub(session: Session, sender_id: str, values: list[str]) -> None:
-    """Masks a referral's name and company wherever the sender's earlier turns still hold them."""
-    for turn in session.scalars(select(TurnRow).where(TurnRow.sender_id == sender_id)):
-        cleaned = _without(turn.message, values)
-        if cleaned != turn.message:
-            session.execute(update(TurnRow).where(TurnRow.id == turn.id).values(message=cleaned))
+    """Masks a referral's name and company wherever the sender's earlier turns and feedback hold them."""
+    for table, columns in SCRUBBED:
+        for row in session.scalars(select(table).where(table.sender_id == sender_id)):
+            for column in columns:
+                if text_ := getattr(row, column):
+                    setattr(row, column, _without(text_, values))  # written at commit when it changed

@@ -8,14 +8,13 @@ import hashlib
 import os
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from service.admin.auth import ROLES, UserExistsError, WeakPasswordError
 from service.admin.settings import AdminConfigError, get_admin_settings
 from service.admin.state import AdminState
 from service.backup import BackupError, backup, sqlite_path
-from service.privacy import forget, purge
+from service.privacy import BareSenderIdError, forget, purge_audit_target, purge_expired
 from service.settings import get_settings
 from service.store import Store
 
@@ -80,7 +79,14 @@ def cmd_forget(state: AdminState, args: argparse.Namespace) -> int:
     settings = get_settings()
     store = Store(settings.effective_database_url)
     try:
-        deleted = forget(store, settings.tracker_db, args.sender_id)
+        deleted = forget(store, settings.tracker_db, args.sender_id, all_channels=args.all_channels)
+    except BareSenderIdError:
+        print(
+            f"请写明渠道：web:{args.sender_id}（网站会话标识）或 wechat:{args.sender_id}（微信 openid）；"
+            "确实要删除两个渠道中这个标识的数据，请加 --all-channels",
+            file=sys.stderr,
+        )
+        return 2
     finally:
         store.engine.dispose()
     # The audit names the conversation by a digest: the log of deletions should not itself identify people.
@@ -114,10 +120,10 @@ def cmd_purge(state: AdminState, args: argparse.Namespace) -> int:
     days = args.days if args.days is not None else settings.retention_days
     store = Store(settings.effective_database_url)
     try:
-        deleted = purge(store, settings.tracker_db, datetime.now(UTC) - timedelta(days=days))
+        deleted = purge_expired(store, settings.tracker_db, days)
     finally:
         store.engine.dispose()
-    state.store.audit("cli", "purge", f"{days} 天以前", deleted.summary())
+    state.store.audit("cli", "purge", purge_audit_target(days), deleted.summary())
     print(f"已删除 {days} 天以前的数据：{deleted.summary()}")
     return 0
 
@@ -140,8 +146,11 @@ def parser() -> argparse.ArgumentParser:
     out.set_defaults(func=cmd_export)
     commands.add_parser("publish", help="构建并上线草稿（与后台“发布”相同）").set_defaults(func=cmd_publish)
     commands.add_parser("migrate", help="只执行数据库迁移和首次导入").set_defaults(func=lambda s, a: 0)
-    gone = commands.add_parser("forget", help="删除一个用户（会话标识或 openid）的全部数据，并记入审计日志")
+    gone = commands.add_parser(
+        "forget", help="删除一个用户（web:会话标识 或 wechat:openid）的全部数据，并记入审计日志"
+    )
     gone.add_argument("sender_id")
+    gone.add_argument("--all-channels", action="store_true", help="不带渠道的标识：两个渠道中的都删除")
     gone.set_defaults(func=cmd_forget)
     save = commands.add_parser("backup", help="在线备份所有 SQLite 数据库（网关、知识库、Rasa 会话）到目录")
     save.add_argument("dir")

@@ -16,10 +16,16 @@ ALEMBIC_INI = ROOT / "alembic.ini"
 
 
 def make_engine(url: str) -> Engine:
-    """An engine; SQLite gets its folder, a busy timeout and foreign keys."""
+    """An engine; SQLite gets its folder, a busy timeout and foreign keys.
+
+    hide_parameters: a failed statement's log line and exception never carry the values (audit details,
+    names typed at the login).
+    """
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(
+            url, connect_args={"timeout": 30, "check_same_thread": False}, hide_parameters=True
+        )
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_connection: object, _record: object) -> None:
@@ -29,7 +35,7 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 def alembic_config() -> Config:

@@ -47,6 +47,7 @@ class AdminState:
     live_searchers: dict[str, Searcher] = field(default_factory=dict)
     _warming: bool = False
     _warm_lock: threading.Lock = field(default_factory=threading.Lock)
+    ready: threading.Event = field(default_factory=threading.Event)  # set when startup() has finished
 
     @classmethod
     def build(
@@ -95,6 +96,7 @@ class AdminState:
         if self.store.is_empty():
             self.seed()
         self.publisher.recover()
+        self.ready.set()
 
     def warm_soon(self) -> None:
         """After a staff login: load the model in the background, once, so publishing is fast."""

@@ -109,3 +109,16 @@ def test_annotated_entities_are_in_the_domain(intents: dict[str, list[str]]) -> 
     domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
     used = {e for examples in intents.values() for ex in examples for _, _, e in parse(ex)[1]}
     assert used <= set(domain["entities"])
+
+
+def test_no_domain_button_payload_has_braces() -> None:
+    """Rasa reads {…} in a domain response as a slot placeholder: a `/intent{"entity": …}` payload there
+    logs a KeyError on every showing. Buttons with entities are sent by actions (actions/data/replies.yml)."""
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    payloads = [
+        str(button.get("payload", ""))
+        for variants in domain["responses"].values()
+        for variant in variants
+        for button in variant.get("buttons") or []
+    ]
+    assert payloads and [payload for payload in payloads if "{" in payload or "}" in payload] == []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from typing import Any
 
 import httpx
@@ -64,11 +66,16 @@ def test_handover_survives_bad_values_reads_back_and_records(running_bot: Runnin
 
 def test_a_stop_word_leaves_the_form_and_nothing_is_recorded(running_bot: RunningBot) -> None:
     sender = "e2e-handover-stop"
-    say(running_bot, sender, "转人工")
-    say(running_bot, sender, "同意")
+    for message in ("转人工", "同意", "姓陈", "上海某某科技有限公司"):
+        say(running_bot, sender, message)
     stopped = text_of(say(running_bot, sender, "算了"))
     assert "已取消" in stopped and "已记录" not in stopped
     assert "贴息" in text_of(say(running_bot, sender, "质押贷款贴息多少"))
+    # what was typed is gone from Rasa's tracker store too (service/rasa_privacy.py)
+    with sqlite3.connect(running_bot.settings.var_dir / "rasa-tracker.db") as db:
+        rows = db.execute("SELECT data FROM events WHERE sender_id = ?", (f"web:{sender}",)).fetchall()
+    stored = json.dumps([json.loads(data) for (data,) in rows], ensure_ascii=False)
+    assert "贴息" in stored and "某某科技" not in stored and "姓陈" not in stored and "陈先生" not in stored
 
 
 def test_an_answer_from_an_entry_of_unknown_status_says_so(running_bot: RunningBot) -> None:

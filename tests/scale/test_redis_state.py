@@ -200,15 +200,18 @@ def two_gateways(tmp_path: Path, redis_prefix: str) -> Iterator[tuple[list[TestC
         yield clients, rasa
 
 
-def post_text(client: TestClient, msg_id: int, content: str) -> Any:
-    timestamp, nonce = str(int(time.time())), f"n{msg_id}"
+def post_text(
+    client: TestClient, msg_id: int, content: str, openid: str = "oScale1", timestamp: str = ""
+) -> Any:
+    """A signed plaintext message; the nonce follows the MsgId (WeChat's retries of a message share it)."""
+    timestamp, nonce = timestamp or str(int(time.time())), f"n{msg_id}"
     xml = (
-        "<xml><ToUserName><![CDATA[gh_ipgp]]></ToUserName><FromUserName><![CDATA[oScale1]]></FromUserName>"
+        f"<xml><ToUserName><![CDATA[gh_ipgp]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>"
         f"<CreateTime>{timestamp}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
         f"<Content><![CDATA[{content}]]></Content><MsgId>{msg_id}</MsgId></xml>"
     )
     params = {"signature": sign(TOKEN, timestamp, nonce), "timestamp": timestamp, "nonce": nonce}
-    return client.post("/wechat", params={**params, "openid": "oScale1"}, content=xml.encode())
+    return client.post("/wechat", params={**params, "openid": openid}, content=xml.encode())
 
 
 def test_a_message_retried_at_another_gateway_reaches_rasa_once(
@@ -221,4 +224,16 @@ def test_a_message_retried_at_another_gateway_reaches_rasa_once(
         responses = [attempt.result() for attempt in attempts]
     contents = {xmltodict.parse(response.text)["xml"]["Content"] for response in responses}
     assert contents == {"第一次的答复"}
+    assert rasa.sent == [("wechat:oScale1", "专利资助怎么申请？")]
+
+
+def test_a_signed_nonce_replayed_at_another_gateway_with_another_body_is_refused(
+    two_gateways: tuple[list[TestClient], SlowRasa],
+) -> None:
+    (first, second), rasa = two_gateways
+    rasa.delay_s = 0
+    timestamp = str(int(time.time()))
+    assert post_text(first, 9100, "专利资助怎么申请？", timestamp=timestamp).status_code == 200
+    forged = post_text(second, 9100, "我要转人工", openid="oVictim", timestamp=timestamp)
+    assert forged.status_code == 403
     assert rasa.sent == [("wechat:oScale1", "专利资助怎么申请？")]

@@ -120,14 +120,24 @@ def test_oversized_posts_are_refused_with_413_before_the_app_reads_them(make_cli
 def test_only_the_upload_route_has_the_large_limit(make_client: MakeClient) -> None:
     client = make_client(max_body_bytes=1024, max_admin_body_bytes=2048, max_upload_body_bytes=8192)
     json_headers = {"Content-Type": "application/json"}
-    login = client.post("/admin/api/login", content=b"x" * 4096, headers=json_headers)
-    assert login.status_code == 413  # the login is read with the public limit, not the upload's
+    # Between the public and the admin limit: the login is read with the public limit (1024)
+    login = client.post("/admin/api/login", content=b"x" * 1500, headers=json_headers)
+    assert login.status_code == 413
+    assert login.json()["detail"] == "请求内容过大（上限1024字节），请精简后再试。"
     entry = client.post("/admin/api/faq", content=b"x" * 4096, headers=json_headers)
     assert entry.status_code == 413
     medium = client.post("/admin/api/documents/upload", content=b"x" * 4096, headers=json_headers)
     assert medium.status_code != 413
     large = client.post("/admin/api/documents/upload", content=b"x" * 9000, headers=json_headers)
     assert large.status_code == 413
+
+
+def test_the_staff_login_is_rate_limited_per_ip(make_client: MakeClient) -> None:
+    client = make_client(rate_login_per_s=0.01, rate_login_burst=2)
+    wrong = {"username": "nobody", "password": "wrong-password"}
+    answers = [client.post("/admin/api/login", json=wrong) for _ in range(3)]
+    assert [answer.status_code for answer in answers] == [401, 401, 429]
+    assert answers[-1].json() == {"detail": TOO_MANY} and answers[-1].headers["retry-after"] == "1"
 
 
 def test_an_oversized_webhook_body_gets_wechats_400_not_413(make_client: MakeClient) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -18,6 +19,8 @@ from service.supervisor import ROOT
 from tests.e2e.conftest import free_port
 
 ACTIONS = """
+import logging
+
 from rasa_sdk import Action
 from rasa_sdk.events import SlotSet
 
@@ -27,16 +30,18 @@ class ActionEcho(Action):
         return "action_echo"
 
     async def run(self, dispatcher, tracker, domain):
+        logging.getLogger("echo_actions").info("echoing")
         dispatcher.utter_message(text="回声：" + tracker.latest_message.get("text", ""))
         return [SlotSet("echoed", True)]
 """
+REQUEST_ID = "req-from-gateway-1"
 
 
 def _webhook_call(text: str) -> dict[str, object]:
     tracker = {
         "sender_id": "s1",
         "slots": {},
-        "latest_message": {"text": text},
+        "latest_message": {"text": text, "metadata": {"request_id": REQUEST_ID}},  # as Rasa passes it on
         "events": [],
         "active_loop": {},
     }
@@ -46,12 +51,13 @@ def _webhook_call(text: str) -> dict[str, object]:
 def test_serves_rasa_sdk_actions_from_one_process(tmp_path: Path) -> None:
     (tmp_path / "echo_actions.py").write_text(ACTIONS, encoding="utf-8")
     port = free_port()
+    stderr = (tmp_path / "stderr.log").open("wb")
     server = subprocess.Popen(
         [sys.executable, "-m", "service.actions_entry", "--actions", "echo_actions", "--port", str(port)],
         cwd=tmp_path,
         env={**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{ROOT}", "SANIC_HOST": "127.0.0.1"},
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=stderr,
     )
     try:
         deadline = time.monotonic() + 60
@@ -69,7 +75,11 @@ def test_serves_rasa_sdk_actions_from_one_process(tmp_path: Path) -> None:
     finally:
         server.terminate()
         server.wait(timeout=20)
+        stderr.close()
     assert answer["responses"][0]["text"] == "回声：你好"
+    lines = [json.loads(line) for line in (tmp_path / "stderr.log").read_text().splitlines() if line]
+    echoed = [line for line in lines if line["logger"] == "echo_actions"]  # every line is JSON
+    assert [(line["message"], line.get("request_id")) for line in echoed] == [("echoing", REQUEST_ID)]
     assert answer["events"][0] == {"event": "slot", "timestamp": None, "name": "echoed", "value": True}
     assert family == [server.pid]  # no worker manager, resource tracker or worker process
 

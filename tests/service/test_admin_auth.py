@@ -168,24 +168,31 @@ def test_one_ip_guessing_many_names_backs_off_for_all_of_them(state: AdminState)
         throttle.failed("203.0.113.5", f"name{n}")
     assert throttle.wait_s("203.0.113.5", "someone-else") >= 16
     assert throttle.wait_s("198.51.100.7", "someone-else") == 0  # other addresses are not affected
+    for n in range(25, 60):  # the doubling stops at IPGP_LOGIN_IP_BACKOFF_MAX_S (900 s)
+        throttle.failed("203.0.113.5", f"name{n}")
+    assert throttle.wait_s("203.0.113.5", "someone-else") == throttle.per_ip.cap_s == 900.0
 
 
-def test_unknown_names_behave_exactly_like_known_ones(
+def test_unknown_and_inactive_names_behave_exactly_like_known_ones(
     admin_app: FastAPI, admin_client: TestClient, state: AdminState
 ) -> None:
-    admin_app.state.rates.login = None  # the edge's per-IP rate limit is tested on its own
+    admin_app.state.rates.login = None  # the edge's per-IP limit: tests/security/test_limits.py
+    retired = state.accounts.create_user("retired", PASSWORD, "editor")
+    state.accounts.update_user(retired.id, active=False)
     hasher = CountingHasher()
     state.accounts._hasher = hasher  # type: ignore[assignment]
     state.accounts.throttle.clock = FakeClock()
     answers: dict[str, list[tuple[int, str]]] = {}
     costs: dict[str, list[str]] = {}
-    for name in ("editor", "nobody-here"):
+    # a wrong password for a real name; any password for an unknown one; the right one for an inactive one
+    tries = (("editor", "wrong-password"), ("nobody-here", "wrong-password"), ("retired", PASSWORD))
+    for name, password in tries:
         hasher.calls.clear()
-        answers[name] = [attempt(admin_client, name) for _ in range(6)]
+        answers[name] = [attempt(admin_client, name, password) for _ in range(6)]
         costs[name] = list(hasher.calls)
-    assert answers["editor"] == answers["nobody-here"]
+    assert answers["editor"] == answers["nobody-here"] == answers["retired"]
     assert [status for status, _ in answers["editor"]] == [401, 401, 401, 401, 429, 429]
-    assert costs["editor"] == costs["nobody-here"] == ["verify"] * 4  # one argon2 check per try, nothing else
+    assert costs["editor"] == costs["nobody-here"] == costs["retired"] == ["verify"] * 4  # one argon2 each
 
 
 def test_an_admin_resets_a_password_and_clears_a_backoff(

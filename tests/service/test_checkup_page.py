@@ -84,7 +84,7 @@ def test_unknown_malformed_and_expired_tokens_are_gone(
 
 def test_purge_and_forget_remove_reports(client: TestClient, rasa: ScriptedRasa, store: Store) -> None:
     first = run_checkup(client, rasa, "visitor-2")
-    deleted = forget(store, None, "visitor-2")
+    deleted = forget(store, None, "web:visitor-2")
     assert deleted.gateway["checkup_reports"] == 1
     assert client.get(first).status_code == 404
     run_checkup(client, rasa, "visitor-3")

@@ -115,6 +115,21 @@ def test_a_referral_scrubs_its_name_and_company_from_earlier_turns(
     assert [t.message for t in store.turns()] == ["我是***的***，想转人工", "同意"]
 
 
+def test_a_referral_scrubs_its_name_and_company_from_answers_and_feedback_given_before(
+    client: TestClient, rasa: ScriptedRasa, store: Store
+) -> None:
+    rasa.replies += [[{"text": "张三您好，某科技公司的问题我来解答"}], CONFIRMED]
+    first = client.post("/api/chat", json={"sender_id": "u9", "message": "我是某科技公司的张三"}).json()
+    rating = {"sender_id": "u9", "rating": "down", "turn_id": first["turn_id"], "reason": "other"}
+    assert client.post("/api/feedback", json={**rating, "comment": "张三觉得不对"}).status_code == 201
+    client.post("/api/chat", json={"sender_id": "u9", "message": "同意"})
+    [turn, _] = store.turns()
+    [feedback] = store.feedback()
+    assert (turn.message, turn.answer) == ("我是***的***", "***您好，***的问题我来解答")
+    assert (feedback.question, feedback.answer) == (turn.message, turn.answer)
+    assert feedback.comment == "***觉得不对"
+
+
 def test_web_and_wechat_senders_live_in_separate_namespaces(client: TestClient, rasa: ScriptedRasa) -> None:
     client.post("/api/chat", json={"sender_id": "oUser1", "message": "继续"})
     assert rasa.sent == [("web:oUser1", "继续")]  # never the WeChat user "wechat:oUser1"

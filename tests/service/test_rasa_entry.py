@@ -140,6 +140,55 @@ asyncio.run(main())
 )
 
 
+# Runs inside .venv-rasa: a failing INSERT through the WAL store's engine and through Rasa's own engine
+# (an in-memory SQLite store stands for PostgreSQL: neither gets the WAL engine).
+FAILING_INSERTS = """
+import json, sys
+import sqlalchemy as sa
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from service import rasa_entry
+
+rasa_entry.install_sqlite_wal()
+rasa_entry.install_hidden_parameters()
+domain = Domain.load("domain.yml")
+found = []
+for store in (SQLTrackerStore(domain, db=sys.argv[1] + "/wal.db"), SQLTrackerStore(domain, db=":memory:")):
+    row = {"id": 1, "sender_id": "web:u", "type_name": "user", "data": '{"text": "王五 13912345678"}'}
+    try:
+        with store.engine.begin() as connection:
+            insert = ("INSERT INTO events (id, sender_id, type_name, data) "
+                      "VALUES (:id, :sender_id, :type_name, :data)")
+            connection.execute(sa.text(insert), [row, row])
+        found.append([store.engine.hide_parameters, "no error"])
+    except sa.exc.IntegrityError as error:
+        found.append([store.engine.hide_parameters, str(error)])
+print(json.dumps({"found": found}))
+"""
+
+
+# Runs inside .venv-rasa: Rasa's CLI log set-up, then a message handled (Rasa's handling replaced by a stub
+# that logs, so no model is needed) with the gateway's metadata.
+REQUEST_ID_LOGS = """
+import asyncio, logging, sys
+import rasa.utils.io
+from rasa.core.channels.channel import UserMessage
+from rasa.core.processor import MessageProcessor
+from service import rasa_entry
+
+async def handling(self, message):
+    logging.getLogger("rasa.core.processor").warning("handling")
+    return []
+
+MessageProcessor.handle_message = handling
+rasa_entry.install_request_id_logs(sys.argv[1] == "json")
+rasa.utils.io.configure_colored_logging(None)
+message = UserMessage("你好", metadata={"request_id": "req-12345678"})
+asyncio.run(MessageProcessor.handle_message(None, message))
+logging.getLogger("rasa.core.run").warning("after the message")
+"""
+
+
 # Runs inside .venv-rasa: the trained model parses NLU examples after a normal load and after the patched one.
 COMPARE_PARSES = """
 import asyncio, glob, json, re, sys
@@ -208,8 +257,9 @@ print(json.dumps({"jax": util._xla_computation is not None, "jaxlib": "jaxlib" i
 """
 
 
-def run_in_rasa_venv(code: str, argument: str) -> dict[str, Any]:
-    done = subprocess.run(
+def rasa_process(code: str, argument: str) -> subprocess.CompletedProcess[str]:
+    """code run by the Rasa venv's Python from the repository root; its output captured."""
+    return subprocess.run(
         [str(RASA_PYTHON), "-c", code, argument],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
@@ -218,7 +268,10 @@ def run_in_rasa_venv(code: str, argument: str) -> dict[str, Any]:
         timeout=300,
         check=True,
     )
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def run_in_rasa_venv(code: str, argument: str) -> dict[str, Any]:
+    result: dict[str, Any] = json.loads(rasa_process(code, argument).stdout.strip().splitlines()[-1])
     return result
 
 
@@ -245,6 +298,32 @@ def test_wal_tracker_store_keeps_the_same_conversation_without_a_sync_per_turn(t
     assert result["modes"] == ["delete", "wal"]
     assert result["synchronous"] == 1  # NORMAL: the log is synced at checkpoints, not at every commit
     assert result["log_kept_open"]  # a kept connection: no checkpoint and sync when a turn's session ends
+
+
+@needs_rasa
+def test_tracker_store_errors_never_carry_the_values(tmp_path: Path) -> None:
+    found = run_in_rasa_venv(FAILING_INSERTS, str(tmp_path))["found"]
+    assert [hidden for hidden, _ in found] == [True, True]
+    for _, message in found:
+        assert "UNIQUE constraint failed" in message
+        assert "13912345678" not in message and "王五" not in message
+
+
+@needs_rasa
+@pytest.mark.parametrize("log_format", ["json", "text"])
+def test_rasa_logs_json_lines_with_the_request_id_of_the_message(log_format: str) -> None:
+    stderr = rasa_process(REQUEST_ID_LOGS, log_format).stderr
+    lines = [line for line in stderr.splitlines() if "handling" in line or "after the message" in line]
+    if log_format == "text":  # Rasa's own coloured lines
+        assert len(lines) == 2 and not lines[0].startswith("{")
+        return
+    during, after = (json.loads(line) for line in lines)
+    assert (during["logger"], during["message"], during["request_id"]) == (
+        "rasa.core.processor",
+        "handling",
+        "req-12345678",
+    )
+    assert after["message"] == "after the message" and "request_id" not in after
 
 
 @needs_rasa

@@ -331,13 +331,20 @@ def test_three_retries_in_flight_make_one_rasa_call_and_one_answer(
 def test_slow_answer_is_sent_once_through_the_message_api(
     make_client: MakeClient, fake_api: FakeWeChat
 ) -> None:
+    from service.metrics import REGISTRY
+
+    def deferred() -> float:
+        return REGISTRY.get_sample_value("ipgp_wechat_deferred_replies_total", {"delivery": "api"}) or 0.0
+
     client, rasa = make_client(wechat_reply_deadline_s=0.2)
+    before = deferred()
     rasa.delay_s = 0.8
     rasa.replies.append([{"text": "迟到但完整的答复。"}])
     with ThreadPoolExecutor(3) as pool:
         responses = list(pool.map(lambda _: post(client, text_xml("你好", msg_id=88)), range(3)))
     assert [(r.status_code, r.text) for r in responses] == [(200, "success")] * 3
     assert fake_api.wait_for_sent(1) == ["迟到但完整的答复。"]
+    assert deferred() == before + 1  # once, whatever WeChat's retries
     assert post(client, text_xml("你好", msg_id=88)).text == "success"  # retry after delivery
     time.sleep(0.3)
     assert len(fake_api.sent) == 1
