@@ -129,7 +129,12 @@ class SentenceTransformerEncoder:
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         """Vectors of questions (prompt "query")."""
-        return _unit(self.model.encode_query(list(texts), convert_to_tensor=True, batch_size=32))
+        # No progress bar: sentence-transformers draws one per call when its logger is at INFO (the action
+        # server's level), a line of tqdm output in the log for every question.
+        vectors = self.model.encode_query(
+            list(texts), convert_to_tensor=True, batch_size=32, show_progress_bar=False
+        )
+        return _unit(vectors)
 
     def encode_documents(
         self, texts: Sequence[str], batch_size: int = 32, progress: bool = False

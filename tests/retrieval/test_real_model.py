@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -66,3 +67,19 @@ def test_cli_json_form(real_index: Path, real_model_dir: Path) -> None:
             assert {"text", "doc_id", "title", "section", "score", "source"} <= set(hit)
     assert "12330" in json.loads(lines[0])[0]["text"]
     assert "500 亿" in json.loads(lines[1])[0]["text"]
+
+
+def test_questions_are_encoded_without_a_progress_bar_at_info_level(
+    real_model_dir: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """The action server logs at INFO, where sentence-transformers would draw a bar for every question."""
+    logger = logging.getLogger("sentence_transformers")
+    level = logger.level
+    logger.setLevel(logging.INFO)
+    try:
+        encoder = get_encoder(real_model_dir)
+        capfd.readouterr()
+        encoder.encode_queries(["专利质押贷款贴息是多少"])
+        assert "Batches" not in capfd.readouterr().err
+    finally:
+        logger.setLevel(level)
