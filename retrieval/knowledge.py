@@ -90,17 +90,21 @@ class KnowledgeBase:
 
     def find_locations(self, text: str) -> list[Street | Park]:
         """All streets and parks named in text, longest matching alias first, each once."""
-        places = self._places()
         key = self.without_body_names(text)
         found: list[tuple[int, int, Street | Park]] = []
-        for order, place in enumerate(places):
-            lengths = [len(a) for a in location_names(place) if a and a in key]
+        for order, (place, names) in enumerate(self._place_names):
+            lengths = [len(a) for a in names if a and a in key]
             if lengths:
                 found.append((-max(lengths), order, place))
         return [place for _, _, place in sorted(found, key=lambda item: item[:2])]
 
     def _places(self) -> list[Street | Park]:
         return [*self.locations.streets, *self.locations.parks]
+
+    @cached_property
+    def _place_names(self) -> list[tuple[Street | Park, list[str]]]:
+        """Every street and park with its normalised names, computed once (not on every message)."""
+        return [(place, location_names(place)) for place in self._places()]
 
     def without_body_names(self, text: str) -> str:
         """Normalised text with the names of bodies named after places blanked out: in
@@ -113,7 +117,7 @@ class KnowledgeBase:
     @cached_property
     def _bodies_named_after_places(self) -> list[str]:
         """Station names (before any "（") that hold a place name inside a longer name (once per base)."""
-        aliases = {a for place in self._places() for a in location_names(place) if a}
+        aliases = {a for _, names in self._place_names for a in names if a}
         names = {normalize_text(s.name.split("（")[0]) for s in self.stations}
         return sorted(
             (n for n in names if n not in aliases and any(a in n for a in aliases)), key=len, reverse=True

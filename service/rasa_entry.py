@@ -7,9 +7,10 @@ Nothing in site-packages is edited; each patch wraps Rasa's own method and keeps
 - `RemoteAction._validate_action_result` calls `jsonschema.validate`, which checks the constant response
   schema against its meta-schema on every action call (about 45% of Rasa's CPU per turn here). A validator
   built once accepts valid responses; an invalid one goes to Rasa's original, which raises Rasa's error.
-- `SQLTrackerStore._event_query` loads every event of the conversation as an ORM object, although
-  Rasa then reads only the `data` column (to rebuild the tracker, and to count the stored events).
-  Selecting that column alone keeps the rows and their order; it matters as conversations grow.
+- `SQLTrackerStore` builds ORM queries with a subquery for every read and every save (to count the
+  stored events) and adds each new event as an ORM object: SQLAlchemy compiled and hashed the same
+  statements again on every turn. service.rasa_event_sql builds them once per store (same rows, order
+  and columns).
 - `RasaModel.load` (DIET) trains one step on one example to create the weights before loading them:
   about 80% of Rasa's start-up, and the optimizer state and gradient graph stay in memory. Creating
   them with a prediction instead gives the same parses, starts faster and keeps ~500 MiB less resident.
@@ -50,7 +51,7 @@ import sys
 from typing import Any
 
 from actions.constants import SESSION_CONTINUES
-from service import rasa_privacy
+from service import rasa_event_sql, rasa_privacy
 
 _installed: set[str] = set()
 UNUSED_MODULES = ("jax",)
@@ -89,20 +90,16 @@ def block_unused_imports() -> None:
 
 
 def install_prebuilt_validator() -> None:
-    """Replace RemoteAction._validate_action_result with one that reuses a prebuilt validator."""
-    from jsonschema.validators import validator_for
+    """Replace RemoteAction._validate_action_result with validators built once."""
     from rasa.core.actions.action import RemoteAction
 
     if "validator" in _installed:
         return
-    schema = RemoteAction.action_response_format_spec()
-    validator_class = validator_for(schema)
-    validator_class.check_schema(schema)
-    validator = validator_class(schema)
+    check = ResponseCheck.of(RemoteAction.action_response_format_spec())
     original = RemoteAction._validate_action_result
 
     def _validate_action_result(self: Any, result: dict[str, Any]) -> bool:
-        if validator.is_valid(result):
+        if check.accepts(result):
             return True
         return original(self, result)  # raises Rasa's ValidationError with Rasa's message
 
@@ -110,22 +107,46 @@ def install_prebuilt_validator() -> None:
     _installed.add("validator")
 
 
-def install_data_only_event_query() -> None:
-    """Make SQLTrackerStore's event query select the `data` column only (same rows, same order)."""
-    from rasa.core.tracker_store import SQLTrackerStore
+class ResponseCheck:
+    """Accepts exactly what Rasa's action-response schema accepts, with each event checked against its
+    own type's branch only.
 
-    if "event_query" in _installed:
-        return
-    original = SQLTrackerStore._event_query
+    The schema's event is a `oneOf` over 23 branches, one per event type, each fixing `event` to a
+    different constant, so an event can only match the branch of its own type: the event is valid when
+    the shared properties and that one branch accept it. jsonschema tries all 23 for every event.
+    Anything this refuses goes to Rasa's own validation, which gives its verdict and message.
+    """
 
-    def _event_query(self: Any, session: Any, sender_id: str, fetch_events_from_all_sessions: bool) -> Any:
-        query = original(
-            self, session, sender_id, fetch_events_from_all_sessions=fetch_events_from_all_sessions
-        )
-        return query.with_entities(self.SQLEvent.data)
+    def __init__(self, outer: Any, by_type: dict[str, Any]) -> None:
+        self.outer, self.by_type = outer, by_type
 
-    SQLTrackerStore._event_query = _event_query
-    _installed.add("event_query")
+    @classmethod
+    def of(cls, schema: dict[str, Any]) -> ResponseCheck:
+        from jsonschema.validators import validator_for
+
+        validator_class = validator_for(schema)
+        validator_class.check_schema(schema)
+        events = schema["properties"]["events"]
+        item = events["items"]
+        shared = {key: value for key, value in item.items() if key != "oneOf"}
+        types = [branch.get("properties", {}).get("event", {}).get("const") for branch in item["oneOf"]]
+        if None in types or len(set(types)) != len(types):
+            raise ValueError("event branches without one type each: the one-branch check would be unsound")
+        by_type = {
+            kind: validator_class({**shared, "allOf": [branch]})
+            for kind, branch in zip(types, item["oneOf"], strict=True)
+        }
+        outer = {**schema, "properties": {**schema["properties"], "events": {"type": "array"}}}
+        return cls(validator_class(outer), by_type)
+
+    def accepts(self, result: Any) -> bool:
+        if not self.outer.is_valid(result):
+            return False
+        for event in result.get("events") or ():
+            validator = self.by_type.get(str(event.get("event"))) if isinstance(event, dict) else None
+            if validator is None or not validator.is_valid(event):
+                return False
+        return True
 
 
 def install_inference_only_load() -> None:
@@ -305,7 +326,7 @@ def main() -> None:
     from rasa.__main__ import main as rasa_main
 
     install_prebuilt_validator()
-    install_data_only_event_query()
+    rasa_event_sql.install()  # before rasa_privacy, which wraps the save it installs
     install_inference_only_load()
     install_sqlite_wal()
     install_hidden_parameters()
