@@ -35,6 +35,7 @@ from service.wechat.signature import sign
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 MAX_REQUESTS = 5000
+MAX_THINK_S = 60.0
 QUESTIONS = [
     "你好",
     "知识产权质押贷款有贴息吗？",
@@ -114,7 +115,10 @@ class Signer:
         return {text.STILL_WORKING: "late", text.RASA_DOWN: "down"}.get(content, "answered")
 
 
-async def run_level(url: str, signer: Signer, users: int, requests: int, run_id: int) -> Level:
+async def run_level(
+    url: str, signer: Signer, users: int, requests: int, run_id: int, think_s: float = 0.0
+) -> Level:
+    """`users` concurrent users; each sends its next message `think_s` seconds after the last reply."""
     level = Level(users)
     counter = itertools.count()
     msg_ids = itertools.count(run_id * 10_000_000)
@@ -132,6 +136,8 @@ async def run_level(url: str, signer: Signer, users: int, requests: int, run_id:
                 continue
             level.latencies_ms.append((time.perf_counter() - started) * 1000)
             level.outcomes[signer.outcome(response)] += 1
+            if think_s:
+                await asyncio.sleep(think_s)
 
     limits = httpx.Limits(max_connections=users, max_keepalive_connections=users)
     async with httpx.AsyncClient(timeout=30, limits=limits) as client:
@@ -253,6 +259,9 @@ def main() -> int:
     parser.add_argument(
         "--requests", type=int, default=200, help=f"per concurrency level (max {MAX_REQUESTS})"
     )
+    parser.add_argument(
+        "--think", type=float, default=0.0, help="seconds a user waits after a reply (0: closed loop)"
+    )
     parser.add_argument("--serve-fake-rasa", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_fake_rasa:
@@ -260,6 +269,8 @@ def main() -> int:
         return 0
     if not 1 <= args.requests <= MAX_REQUESTS or not all(1 <= users <= 100 for users in args.users):
         parser.error(f"--requests must be 1..{MAX_REQUESTS} and --users 1..100")
+    if not 0 <= args.think <= MAX_THINK_S:
+        parser.error(f"--think must be 0..{MAX_THINK_S:g} seconds")
     if args.fake_rasa:
         args.token, args.aes_key, args.app_id = BENCH_TOKEN, BENCH_AES_KEY, BENCH_APP_ID
         with tempfile.TemporaryDirectory() as var_dir, fake_stack(Path(var_dir)) as url:
@@ -277,10 +288,11 @@ def bench(url: str, args: argparse.Namespace, what: str) -> int:
     asyncio.run(run_level(url, signer, 1, 5, run_id=0))  # warm-up: connections, caches, first SQLite write
     run_id = int(time.time()) % 100
     levels = [
-        asyncio.run(run_level(url, signer, users, args.requests, run_id * 100 + users))
+        asyncio.run(run_level(url, signer, users, args.requests, run_id * 100 + users, args.think))
         for users in args.users
     ]
-    report(levels, f"{what}, {args.mode} mode, {args.requests} requests per level")
+    pace = f", {args.think:g} s between a reply and the next message" if args.think else ", closed loop"
+    report(levels, f"{what}, {args.mode} mode, {args.requests} requests per level{pace}")
     return 1 if any(level.outcomes["error"] for level in levels) else 0
 
 

@@ -106,15 +106,6 @@ def rasa_command(rasa_bin: Path) -> list[str]:
 ACTIONS_COMMAND = [sys.executable, "-m", "service.actions_entry"]
 
 
-# TensorFlow's thread pools for Rasa's NLU, one thread each unless the operator sets them: DIET's graph is
-# small, and handing each op to a second thread cost Rasa CPU per turn (BENCHMARKS.md, round 4).
-TF_THREAD_VARIABLES = ("TF_INTRA_OP_PARALLELISM_THREADS", "TF_INTER_OP_PARALLELISM_THREADS")
-
-
-def tf_threads_env() -> dict[str, str]:
-    return {name: os.environ.get(name, "1") for name in TF_THREAD_VARIABLES}
-
-
 def specs(settings: Settings, rasa_bin: Path, model: Path) -> list[Spec]:
     """Command lines of the three processes, bound to the configured hosts and ports."""
     tracker_db = (settings.var_dir / "rasa-tracker.db").resolve()
@@ -151,7 +142,6 @@ def specs(settings: Settings, rasa_bin: Path, model: Path) -> list[Spec]:
                 "IPGP_ACTION_ENDPOINT": f"{settings.action_url}/webhook",
                 "IPGP_TRACKER_DB": str(tracker_db),
                 **lock_store_env(settings),
-                **tf_threads_env(),
             },
         ),
         Spec(
