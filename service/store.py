@@ -142,7 +142,8 @@ class CheckupReportRow(Base):
 
 # A chat turn's statements, built once: SQLAlchemy then hashes each only once, and the turn's rows skip
 # the ORM's unit of work (the turn log's writes were a third of the gateway's CPU per message).
-_TURNS, _PENDING = Base.metadata.tables["turns"], Base.metadata.tables["pending_turns"]
+_TURNS = Base.metadata.tables[TurnRow.__tablename__]
+_PENDING = Base.metadata.tables[PendingTurnRow.__tablename__]
 _ADD_PENDING = insert(_PENDING)
 _DROP_PENDING = delete(_PENDING).where(_PENDING.c.turn_key == bindparam("key"))
 _ADD_TURN = insert(_TURNS)
