@@ -8,6 +8,8 @@ PY          := $(VENV)/bin/python
 RASA        := $(RASA_VENV)/bin/rasa
 MODEL_DIR   ?= .cache/models/multilingual-e5-small
 RASA_MODEL  := models/ipgp.tar.gz
+UV_HOME     := .cache/uv
+UV          := $(UV_HOME)/bin/uv
 # bot/jieba/userdict.txt is a link to knowledge/userdict.txt, which `find -type f` does not list.
 BOT_FILES   := $(shell find bot -type f 2>/dev/null) knowledge/userdict.txt config.yml domain.yml
 KNOWLEDGE   := $(shell find knowledge -type f 2>/dev/null)
@@ -18,6 +20,8 @@ export TRANSFORMERS_OFFLINE := 1
 export RASA_TELEMETRY_ENABLED := false
 export IPGP_MODEL_DIR ?= $(MODEL_DIR)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+export UV_LINK_MODE := copy
+export UV_PYTHON_DOWNLOADS := never
 
 .PHONY: help setup setup-parts run test eval bench bench-load lint index clean
 
@@ -30,18 +34,29 @@ help:
 	@echo "make lint   ruff and mypy over retrieval, actions, service, bench and tests"
 
 # --- environments: rebuilt only when their lock file changes -------------------------------
-$(VENV)/.stamp: requirements/app.lock
-	rm -rf $(VENV)
-	"$$(scripts/find-python.sh 3.11 APP_PYTHON)" -m venv $(VENV)
-	$(VENV)/bin/pip install -q --upgrade pip
-	$(VENV)/bin/pip install -q -r requirements/app.lock
+# uv installs the locked packages in parallel and compiles their bytecode on both cores (a fresh
+# Rasa venv: about 35 s against 100 s with pip). uv itself is pinned in requirements/tools.lock and
+# installed by pip into .cache/uv (order-only: a new uv does not rebuild the environments). uv does not
+# read pip's configuration, so it gets pip's local wheel directories (find-links), where the CPU build
+# of torch lies on these machines.
+$(UV): requirements/tools.lock
+	rm -rf $(UV_HOME)
+	"$$(scripts/find-python.sh 3.11 APP_PYTHON)" -m pip install -q --root-user-action=ignore --target $(UV_HOME) -r requirements/tools.lock
 	touch $@
 
-$(RASA_VENV)/.stamp: requirements/rasa.lock
+PIP_FIND_LINKS_DIRS = $(or $(PIP_FIND_LINKS),$(shell python3 -m pip config get global.find-links 2>/dev/null))
+UV_INSTALL = $(UV) pip install -q --compile-bytecode $(foreach dir,$(PIP_FIND_LINKS_DIRS),--find-links $(dir))
+
+$(VENV)/.stamp: requirements/app.lock | $(UV)
+	rm -rf $(VENV)
+	$(UV) venv -q --seed --python "$$(scripts/find-python.sh 3.11 APP_PYTHON)" $(VENV)
+	$(UV_INSTALL) --python $(VENV)/bin/python -r requirements/app.lock
+	touch $@
+
+$(RASA_VENV)/.stamp: requirements/rasa.lock | $(UV)
 	rm -rf $(RASA_VENV)
-	"$$(scripts/find-python.sh 3.10 RASA_PYTHON)" -m venv $(RASA_VENV)
-	$(RASA_VENV)/bin/pip install -q --upgrade pip
-	$(RASA_VENV)/bin/pip install -q -r requirements/rasa.lock
+	$(UV) venv -q --seed --python "$$(scripts/find-python.sh 3.10 RASA_PYTHON)" $(RASA_VENV)
+	$(UV_INSTALL) --python $(RASA_VENV)/bin/python -r requirements/rasa.lock
 	touch $@
 
 # --- built artefacts --------------------------------------------------------------------------
