@@ -10,7 +10,6 @@ MODEL_DIR   ?= .cache/models/multilingual-e5-small
 RASA_MODEL  := models/ipgp.tar.gz
 UV_HOME     := .cache/uv
 UV          := $(UV_HOME)/bin/uv
-LOW         := nice -n 10
 # bot/jieba/userdict.txt is a link to knowledge/userdict.txt, which `find -type f` does not list.
 BOT_FILES   := $(shell find bot -type f 2>/dev/null) knowledge/userdict.txt config.yml domain.yml
 KNOWLEDGE   := $(shell find knowledge -type f 2>/dev/null)
@@ -51,7 +50,7 @@ UV_INSTALL = $(UV) pip install -q --compile-bytecode $(foreach dir,$(PIP_FIND_LI
 $(VENV)/.stamp: requirements/app.lock | $(UV)
 	rm -rf $(VENV)
 	$(UV) venv -q --seed --python "$$(scripts/find-python.sh 3.11 APP_PYTHON)" $(VENV)
-	$(LOW) $(UV_INSTALL) --python $(VENV)/bin/python -r requirements/app.lock
+	$(UV_INSTALL) --python $(VENV)/bin/python -r requirements/app.lock
 	touch $@
 
 $(RASA_VENV)/.stamp: requirements/rasa.lock | $(UV)
@@ -62,26 +61,26 @@ $(RASA_VENV)/.stamp: requirements/rasa.lock | $(UV)
 
 # --- built artefacts --------------------------------------------------------------------------
 $(MODEL_DIR)/ipgp-model.json: $(VENV)/.stamp retrieval/e5_model.py
-	$(LOW) $(PY) -m retrieval.e5_model --out $(MODEL_DIR)
+	$(PY) -m retrieval.e5_model --out $(MODEL_DIR)
 
 # Rebuilt when knowledge/ or the retrieval code changed since make last built it, so an index that
 # staff published from the admin page is not replaced by the shipped files on the next `make run`.
 $(INDEX_STAMP): $(MODEL_DIR)/ipgp-model.json $(KNOWLEDGE) $(wildcard retrieval/*.py)
-	$(LOW) $(PY) -m retrieval build
+	$(PY) -m retrieval build
 	touch $@
 
 index: $(INDEX_STAMP)
 
 # The spelling corrector's pinyin table (pypinyin itself stays out of the serving processes).
 $(READINGS): $(VENV)/.stamp retrieval/han_readings.py
-	$(LOW) $(PY) -m retrieval.han_readings --out $@
+	$(PY) -m retrieval.han_readings --out $@
 
 $(RASA_MODEL): $(RASA_VENV)/.stamp $(BOT_FILES)
 	$(RASA) train --force --fixed-model-name ipgp --out models --config config.yml --domain domain.yml --data bot
 
 # Rasa's environment first, on both cores: training the Rasa model is the longest path (DIET alone
 # takes about two minutes). The app environment, the embedding model, the readings and the index
-# are then built beside that training, at a lower priority ($(LOW)) so that they do not slow it.
+# are then built beside that training.
 setup:
 	@$(MAKE) --no-print-directory $(RASA_VENV)/.stamp
 	@$(MAKE) --no-print-directory -j2 setup-parts
