@@ -79,7 +79,7 @@ $(RASA_MODEL): $(RASA_VENV)/.stamp $(BOT_FILES)
 	$(RASA) train --force --fixed-model-name ipgp --out models --config config.yml --domain domain.yml --data bot
 
 # Rasa's environment first, on both cores: training the Rasa model is the longest path (DIET alone
-# takes about two minutes). The app environment, the embedding model, the readings and the index
+# took 2 to 4.5 minutes on the 2-core machine). The app environment, the embedding model, the readings and the index
 # are then built beside that training.
 setup:
 	@$(MAKE) --no-print-directory $(RASA_VENV)/.stamp
