@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fresh clone to a healthy bot: clones REPO at REF into a new folder, runs `make run` there and prints the
 # seconds until the gateway's /healthz answers, with the machine's CPU seconds over the same time (from
-# /proc/stat) and the load average. The log, each line stamped with its second, stays in DIR.log; the
+# /proc/stat), the load average and the checksum of the trained DIET weights. The log, each line stamped with its second, stays in DIR.log; the
 # clone (about 5 GB with both environments) is deleted.
 # Usage: scripts/time-fresh-clone.sh REPO REF DIR [PORT]   (the bot uses PORT..PORT+2, default 8600)
 set -u
@@ -20,6 +20,8 @@ until curl -fs -m 2 "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1; do
   sleep 1
 done
 echo "healthy after $(echo "$(date +%s.%N) - $start" | bc) s; machine CPU $(( ($(cpu_ticks) - ticks) / $(getconf CLK_TCK) )) s; load $(cut -d' ' -f1-3 /proc/loadavg)"
+# the trained DIET weights, to show a change to training left the model as it was
+tar -xzOf "$DIR/models/ipgp.tar.gz" --wildcards '*DIETClassifier.tf_model.data-*' 2>/dev/null | md5sum | sed 's/^/DIET weights md5 /; s/ *-$//'
 # stop the clone's supervisor (it stops its three processes), then anything else still running from it
 for pid in $(pgrep -f "service.supervisor"); do [ "$(readlink "/proc/$pid/cwd")" = "$DIR" ] && kill -INT "$pid"; done
 sleep 8; pkill -f "$DIR/"; rm -rf "$DIR"
