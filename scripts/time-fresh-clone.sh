@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Fresh clone to a healthy bot: clones REPO at REF into a new folder, runs `make run` there and prints the
 # seconds until the gateway's /healthz answers, with the machine's CPU seconds over the same time (from
-# /proc/stat), the load average and the checksum of the trained DIET weights. The log, each line stamped with its second, stays in DIR.log; the
-# clone (about 5 GB with both environments) is deleted.
+# /proc/stat), the load average and the checksum of the trained DIET weights. The log, each line stamped
+# with its second, stays in DIR.log; the clone (about 5 GB with both environments) is deleted.
 # Usage: scripts/time-fresh-clone.sh REPO REF DIR [PORT]   (the bot uses PORT..PORT+2, default 8600)
 set -u
 REPO=${1:?repository}; REF=${2:?commit}; DIR=$(realpath -m "${3:?new folder}"); PORT=${4:-8600}

@@ -8,7 +8,7 @@ machine). Here the cache is off unless RASA_MAX_CACHE_SIZE says otherwise (Rasa'
 the cache off `TrainingHook` neither fingerprints nor caches.
 
 DIET's batch generator turns each batch's sparse features into index arrays with one `np.vstack` per
-example (another 11% of the samples, on the thread that feeds TensorFlow); here the same arrays come from
+example (another 12% of the samples, on the thread that feeds TensorFlow); here the same arrays come from
 one concatenation per batch.
 
 DIET's CRF loss (Rasa's copy of TensorFlow Addons' CRF) wraps its sequence score and its normaliser in
