@@ -17,7 +17,11 @@ DIET's CRF loss (Rasa's copy of TensorFlow Addons' CRF) wraps its sequence score
 of the time TensorFlow spent tracing DIET's train step (57% of those samples). Here the loss takes that
 branch always.
 
-None of the three patches changes what is trained: the trained weights are the same bytes (BENCHMARKS.md), and
+Each train step also decodes the entity tags (for the F1 shown in the progress bar) with another `tf.cond`,
+recorded on the gradient tape, so TensorFlow built that cond's gradient functions too, although the decoded
+tags never reach the loss. Here the decoding is not recorded.
+
+None of the four patches changes what is trained: the trained weights are the same bytes (BENCHMARKS.md), and
 tests/service/test_rasa_training.py compares each patch with Rasa's original.
 """
 
@@ -113,6 +117,23 @@ def install_unbranched_crf_loss() -> None:
     _installed.add("crf")
 
 
+def install_unrecorded_crf_decode() -> None:
+    """Decode DIET's entity tags outside the gradient tape during training (see the module doc)."""
+    from rasa.utils.tensorflow import crf
+    from tensorflow.python.eager import tape  # stop_recording(): stops every tape on this thread
+
+    if "crf_decode" in _installed:
+        return
+    decode = crf.crf_decode
+
+    def crf_decode(*args: Any, **kwargs: Any) -> Any:
+        with tape.stop_recording():
+            return decode(*args, **kwargs)
+
+    crf.crf_decode = crf_decode  # looked up by the CRF layer's call when it runs
+    _installed.add("crf_decode")
+
+
 def main() -> None:
     os.environ.setdefault(CACHE_SIZE_ENV, "0")
     block_unused_imports()
@@ -121,6 +142,7 @@ def main() -> None:
     install_cacheless_hooks()
     install_concatenated_sparse_batches()
     install_unbranched_crf_loss()
+    install_unrecorded_crf_decode()
     sys.argv[0] = "rasa"
     rasa_main()
 

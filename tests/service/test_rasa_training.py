@@ -99,6 +99,7 @@ seen = {}
 def record():
     seen.update(argv=sys.argv[:], cache=os.environ.get("RASA_MAX_CACHE_SIZE"),
                 hook=TrainingHook.on_after_node.__module__, crf=crf.crf_log_norm.__module__,
+                decode=crf.crf_decode.__module__,
                 batches=RasaDataGenerator._scipy_matrix_to_values.__module__)
 rasa.__main__.main = record
 if sys.argv[1]:
@@ -115,7 +116,7 @@ def test_training_entry_runs_rasas_command_line_patched_and_without_cache(given:
     seen = run_in_rasa_venv(ENTRY, given)
     assert seen["argv"] == ["rasa", "train", "--force"]
     assert seen["cache"] == expected  # off unless Rasa's own setting says otherwise
-    assert seen["hook"] == seen["batches"] == seen["crf"] == "service.rasa_training"
+    assert seen["hook"] == seen["batches"] == seen["crf"] == seen["decode"] == "service.rasa_training"
 
 
 # Rasa's CRF log-likelihood and its gradients before and after the patch, for batches whose longest
@@ -159,3 +160,59 @@ def test_crf_loss_without_the_branch_gives_rasas_values_and_gradients(seed: int)
     assert result["finite"]
     # the same bits: value, gradient for the unary potentials, gradient for the transitions
     assert result["equal"] == [[True, True, True]] * 3
+
+
+# One train step of DIET's CRF layer, traced as Keras traces it: decode (for the F1), then the loss, under a
+# gradient tape. Before and after the patch: the decoded tags, the loss and its gradients; and the outputs of
+# the step's conditionals (`If` ops): a cond recorded on a tape also outputs what its gradient would need.
+COMPARE_CRF_DECODE = """
+import json, sys
+import numpy as np, tensorflow as tf
+from rasa.utils.tensorflow.layers import CRF
+from service import rasa_training
+
+rng = np.random.default_rng(int(sys.argv[1]))
+tf.random.set_seed(1)
+layer = CRF(num_tags=5, reg_lambda=0.001, scale_loss=False)
+logits = tf.constant(rng.normal(size=(8, 6, 5)), dtype=tf.float32)
+tags = tf.constant(rng.integers(0, 5, size=(8, 6)), dtype=tf.int32)
+lengths = tf.constant(rng.integers(1, 7, size=8), dtype=tf.int32)
+
+# shapes unknown when traced, as in DIET's train step (a known length would fold the conds away)
+specs = [tf.TensorSpec([None, None, 5], tf.float32), tf.TensorSpec([None, None], tf.int32),
+         tf.TensorSpec([None], tf.int32)]
+
+def step(logits, tags, lengths):
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(logits)
+        predicted, _ = layer(logits, lengths)
+        loss = layer.loss(logits, tags, lengths)
+    gradients = tape.gradient(loss, [logits, layer.transition_params])
+    return [predicted, loss] + gradients
+
+def cond_outputs(graph_def):
+    nodes = list(graph_def.node) + [n for f in graph_def.library.function for n in f.node_def]
+    return sum(len(n.attr["Tout"].list.type) for n in nodes if n.op in ("If", "StatelessIf"))
+
+def run():
+    function = tf.function(step, input_signature=specs)
+    values = [t.numpy() for t in function(logits, tags, lengths)]
+    return values, cond_outputs(function.get_concrete_function().graph.as_graph_def())
+
+layer(logits, lengths)  # the transitions are created before either trace
+
+before, outputs_before = run()
+rasa_training.install_unrecorded_crf_decode()
+after, outputs_after = run()
+equal = [bool(np.array_equal(b, a)) for b, a in zip(before, after)]
+print(json.dumps({"equal": equal, "cond_outputs": [outputs_before, outputs_after]}))
+"""
+
+
+@needs_rasa
+@pytest.mark.parametrize("seed", [1, 2])
+def test_unrecorded_crf_decoding_keeps_the_tags_the_loss_and_its_gradients(seed: int) -> None:
+    result = run_in_rasa_venv(COMPARE_CRF_DECODE, str(seed))
+    assert result["equal"] == [True] * 4  # tags, loss, gradient for the logits, for the transitions
+    before, after = result["cond_outputs"]
+    assert after < before  # the decoding's cond no longer carries what a gradient would need
