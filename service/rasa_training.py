@@ -13,9 +13,9 @@ one concatenation per batch.
 
 DIET's CRF loss (Rasa's copy of TensorFlow Addons' CRF) wraps its sequence score and its normaliser in
 `tf.cond(longest sequence == 1 token, ...)`. The other branch gives the same values for such a batch
-(`crf_forward` keeps the first state for one-token sequences), and building the cond's gradient was most
-of the time TensorFlow spent tracing DIET's train step (57% of those samples). Here the loss takes that
-branch always.
+(`crf_forward` keeps the first state for one-token sequences). Here the loss takes that branch always.
+Building the gradients of the CRF's conds (these and the decoding's, below) was 57% of the samples
+TensorFlow spent tracing DIET's train step.
 
 Each train step also decodes the entity tags (for the F1 shown in the progress bar) with another `tf.cond`,
 recorded on the gradient tape, so TensorFlow built that cond's gradient functions too, although the decoded
