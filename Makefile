@@ -75,8 +75,8 @@ index: $(INDEX_STAMP)
 $(READINGS): $(VENV)/.stamp retrieval/han_readings.py
 	$(PY) -m retrieval.han_readings --out $@
 
-# Rasa's own `rasa train`, without the training cache that --force never reads and with DIET's batches
-# built faster; the weights are the same bytes (service/rasa_training.py).
+# Rasa's own `rasa train`, without the training cache that --force never reads and with three of DIET's
+# training steps made cheaper; the weights are the same bytes (service/rasa_training.py).
 $(RASA_MODEL): $(RASA_VENV)/.stamp $(BOT_FILES) service/rasa_training.py
 	$(RASA_VENV)/bin/python -m service.rasa_training train --force --fixed-model-name ipgp --out models --config config.yml --domain domain.yml --data bot
 
