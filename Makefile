@@ -46,11 +46,13 @@ $(UV): requirements/tools.lock
 
 PIP_FIND_LINKS_DIRS = $(or $(PIP_FIND_LINKS),$(shell python3 -m pip config get global.find-links 2>/dev/null))
 UV_INSTALL = $(UV) pip install -q --compile-bytecode $(foreach dir,$(PIP_FIND_LINKS_DIRS),--find-links $(dir))
+# Builds that run beside the Rasa training (see setup) yield the CPU to it; they finish well before it.
+BESIDE := nice -n 10
 
 $(VENV)/.stamp: requirements/app.lock | $(UV)
 	rm -rf $(VENV)
 	$(UV) venv -q --seed --python "$$(scripts/find-python.sh 3.11 APP_PYTHON)" $(VENV)
-	$(UV_INSTALL) --python $(VENV)/bin/python -r requirements/app.lock
+	$(BESIDE) $(UV_INSTALL) --python $(VENV)/bin/python -r requirements/app.lock
 	touch $@
 
 $(RASA_VENV)/.stamp: requirements/rasa.lock | $(UV)
@@ -61,19 +63,19 @@ $(RASA_VENV)/.stamp: requirements/rasa.lock | $(UV)
 
 # --- built artefacts --------------------------------------------------------------------------
 $(MODEL_DIR)/ipgp-model.json: $(VENV)/.stamp retrieval/e5_model.py
-	$(PY) -m retrieval.e5_model --out $(MODEL_DIR)
+	$(BESIDE) $(PY) -m retrieval.e5_model --out $(MODEL_DIR)
 
 # Rebuilt when knowledge/ or the retrieval code changed since make last built it, so an index that
 # staff published from the admin page is not replaced by the shipped files on the next `make run`.
 $(INDEX_STAMP): $(MODEL_DIR)/ipgp-model.json $(KNOWLEDGE) $(wildcard retrieval/*.py)
-	$(PY) -m retrieval build
+	$(BESIDE) $(PY) -m retrieval build
 	touch $@
 
 index: $(INDEX_STAMP)
 
 # The spelling corrector's pinyin table (pypinyin itself stays out of the serving processes).
 $(READINGS): $(VENV)/.stamp retrieval/han_readings.py
-	$(PY) -m retrieval.han_readings --out $@
+	$(BESIDE) $(PY) -m retrieval.han_readings --out $@
 
 # Rasa's own `rasa train`, without the training cache that --force never reads and with three of DIET's
 # training steps made cheaper; the weights are the same bytes (service/rasa_training.py).
