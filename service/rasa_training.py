@@ -21,8 +21,9 @@ Each train step also decodes the entity tags (for the F1 shown in the progress b
 recorded on the gradient tape, so TensorFlow built that cond's gradient functions too, although the decoded
 tags never reach the loss. Here the decoding is not recorded.
 
-None of the four patches changes what is trained: the trained weights are the same bytes (BENCHMARKS.md), and
-tests/service/test_rasa_training.py compares each patch with Rasa's original.
+None of the four patches changes what is trained: on a given machine the trained weights are the same bytes
+as Rasa's own (BENCHMARKS.md; the bytes differ between CPUs), and tests/service/test_rasa_training.py compares
+each patch with Rasa's original.
 """
 
 from __future__ import annotations
